@@ -1,0 +1,171 @@
+# dormant - one entry point: deps, all, run, run-kvm, test, image, vhdx.
+# This is meant to stay a boring makefile: explicit rules, no recursion.
+
+BUILD   := build
+NEWLIB  := $(BUILD)/newlib
+NLTARGET := $(NEWLIB)/x86_64-elf
+OVMF_CODE ?= /usr/share/OVMF/OVMF_CODE_4M.fd
+OVMF_VARS ?= /usr/share/OVMF/OVMF_VARS_4M.fd
+FONT    ?= /usr/share/consolefonts/Lat15-VGA16.psf.gz
+
+MEM     ?= 512M
+SMP     ?= 1
+CMDLINE ?=
+QEMU_EXTRA ?=
+
+CC      := gcc
+LIBGCC  := $(shell $(CC) -print-libgcc-file-name)
+GCCINC  := $(shell $(CC) -print-file-name=include)
+WARN    := -Wall -Wextra -Werror
+
+# Kernel and application: bare metal, identity mapped at 16 MiB.
+KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pie -fno-pic \
+	-mno-red-zone -fno-stack-protector -fno-omit-frame-pointer \
+	-fno-asynchronous-unwind-tables -mcmodel=small \
+	-nostdinc -isystem $(NLTARGET)/include -isystem $(GCCINC) -MMD -MP
+KLDFLAGS := -nostdlib -static -no-pie -Wl,-T,linker.ld \
+	-Wl,-z,max-page-size=4096 -Wl,--build-id=none -Wl,-z,noexecstack
+
+# UEFI loader: GNU-EFI, PE32+ via objcopy.
+EFIINC  := /usr/include/efi
+EFILIB  := /usr/lib
+ECFLAGS := -std=gnu11 -O2 $(WARN) -fpic -ffreestanding -fno-stack-protector \
+	-fno-stack-check -fshort-wchar -mno-red-zone -maccumulate-outgoing-args \
+	-DGNU_EFI_USE_MS_ABI -I$(EFIINC) -I$(EFIINC)/x86_64 -MMD -MP
+
+KSRC    := $(wildcard kernel/*.c) $(wildcard app/*.c)
+KASM    := $(wildcard kernel/*.S)
+KOBJ    := $(KSRC:%.c=$(BUILD)/%.o) $(KASM:%.S=$(BUILD)/%.o) $(BUILD)/font.o
+BSRC    := boot/loader.c boot/bootmem.c boot/elfimage.c boot/efi_libc.c
+BOBJ    := $(BSRC:%.c=$(BUILD)/%.o) $(BUILD)/boot/handoff.o
+
+NEWLIB_STAMP := $(NEWLIB)/.built
+DEPS_STAMP   := $(BUILD)/.deps
+
+.PHONY: all deps image vhdx run run-kvm test unit qemu-test clean distclean
+all: $(BUILD)/BOOTX64.EFI $(BUILD)/dormant.elf $(BUILD)/dormant.img
+
+deps: $(DEPS_STAMP) $(NEWLIB_STAMP)
+
+$(DEPS_STAMP): scripts/deps.sh
+	@mkdir -p $(BUILD)
+	sh scripts/deps.sh
+	@touch $@
+
+$(NEWLIB_STAMP): scripts/newlib.sh | $(DEPS_STAMP)
+	sh scripts/newlib.sh $(NEWLIB)
+	@touch $@
+
+# --- kernel ---------------------------------------------------------------
+
+$(BUILD)/%.o: %.c $(NEWLIB_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/kernel/%.o: kernel/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/font.c: scripts/mkfont.py $(FONT) | $(DEPS_STAMP)
+	@mkdir -p $(BUILD)
+	python3 scripts/mkfont.py $(FONT) $@
+
+$(BUILD)/font.o: $(BUILD)/font.c
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+KLIBS := -Wl,--start-group $(NLTARGET)/lib/libc.a $(NLTARGET)/lib/libm.a $(LIBGCC) -Wl,--end-group
+
+# Two links: the second carries the symbol table made from the first.
+# The table sits after all code, so no function moves; checked below.
+$(BUILD)/dormant.elf: $(KOBJ) linker.ld scripts/mksyms.sh
+	sh scripts/mksyms.sh - $(BUILD)/ksyms0.S
+	$(CC) -c $(BUILD)/ksyms0.S -o $(BUILD)/ksyms0.o
+	$(CC) $(KLDFLAGS) -o $(BUILD)/dormant.pass1.elf $(KOBJ) $(BUILD)/ksyms0.o $(KLIBS)
+	sh scripts/mksyms.sh $(BUILD)/dormant.pass1.elf $(BUILD)/ksyms.S
+	$(CC) -c $(BUILD)/ksyms.S -o $(BUILD)/ksyms.o
+	$(CC) $(KLDFLAGS) -o $@ $(KOBJ) $(BUILD)/ksyms.o $(KLIBS)
+	@nm -n $(BUILD)/dormant.pass1.elf | grep -i ' t ' > $(BUILD)/syms1.txt
+	@nm -n $@ | grep -i ' t ' > $(BUILD)/syms2.txt
+	@cmp -s $(BUILD)/syms1.txt $(BUILD)/syms2.txt || \
+		{ echo "ksyms: functions moved between links" >&2; rm -f $@; exit 1; }
+
+# --- loader ---------------------------------------------------------------
+
+$(BUILD)/boot/%.o: boot/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ECFLAGS) -c $< -o $@
+
+$(BUILD)/boot/handoff.o: boot/handoff.S
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
+
+$(BUILD)/loader.so: $(BOBJ)
+	ld -shared -Bsymbolic -nostdlib -znocombreloc -T $(EFILIB)/elf_x86_64_efi.lds \
+		$(EFILIB)/crt0-efi-x86_64.o $(BOBJ) -o $@ -L$(EFILIB) -lefi -lgnuefi $(LIBGCC)
+
+$(BUILD)/BOOTX64.EFI: $(BUILD)/loader.so
+	objcopy -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym \
+		-j .rel -j .rela -j '.rel.*' -j '.rela.*' -j .reloc \
+		--target efi-app-x86_64 --subsystem=10 $< $@
+
+# --- disk images ----------------------------------------------------------
+
+$(BUILD)/dormant.img: $(BUILD)/BOOTX64.EFI $(BUILD)/dormant.elf scripts/mkimage.sh
+	sh scripts/mkimage.sh $@ $(BUILD)/BOOTX64.EFI $(BUILD)/dormant.elf "$(CMDLINE)"
+
+image: $(BUILD)/dormant.img
+
+vhdx: $(BUILD)/dormant.vhdx
+$(BUILD)/dormant.vhdx: $(BUILD)/dormant.img
+	qemu-img convert -f raw -O vhdx -o subformat=dynamic $< $@
+
+# --- running --------------------------------------------------------------
+
+QEMU_BASE = qemu-system-x86_64 -machine q35 -m $(MEM) -smp $(SMP) \
+	-drive if=pflash,format=raw,readonly=on,file=$(OVMF_CODE) \
+	-drive if=pflash,format=raw,file=$(BUILD)/OVMF_VARS.fd \
+	-drive file=$(BUILD)/dormant.img,format=raw,if=ide \
+	-serial mon:stdio -display none -net none
+
+$(BUILD)/OVMF_VARS.fd: | $(DEPS_STAMP)
+	cp $(OVMF_VARS) $@
+
+run: deps all $(BUILD)/OVMF_VARS.fd
+	@echo "dormant: booting under QEMU (software CPU); quit with Ctrl-A x"
+	$(QEMU_BASE) -accel tcg $(QEMU_EXTRA)
+
+# Real Hyper-V enlightenments need KVM; unverified on this project's machines.
+run-kvm: deps all $(BUILD)/OVMF_VARS.fd
+	$(QEMU_BASE) -accel kvm -cpu host $(QEMU_EXTRA)
+
+# --- tests ----------------------------------------------------------------
+
+UNIT_TESTS := frame heap aml fmt cmdline bootmem elfimage
+UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikernel -Iboot -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+
+$(BUILD)/tests/test_frame: kernel/frame.c
+$(BUILD)/tests/test_heap: kernel/heap.c
+$(BUILD)/tests/test_aml: kernel/aml.c
+$(BUILD)/tests/test_fmt: kernel/fmt.c
+$(BUILD)/tests/test_cmdline: kernel/cmdline.c kernel/fmt.c
+$(BUILD)/tests/test_bootmem: boot/bootmem.c
+$(BUILD)/tests/test_elfimage: boot/elfimage.c
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -o $@ $^ -lcmocka
+
+unit: $(UNIT_BINS)
+
+test: deps all unit $(BUILD)/OVMF_VARS.fd
+	python3 tests/run.py --build $(BUILD) --ovmf-code $(OVMF_CODE) --ovmf-vars $(OVMF_VARS)
+
+clean:
+	rm -rf $(filter-out $(NEWLIB) $(DEPS_STAMP),$(wildcard $(BUILD)/*))
+
+distclean:
+	rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/kernel/*.d $(BUILD)/app/*.d $(BUILD)/boot/*.d)

@@ -1,0 +1,33 @@
+/*
+ * dormant.h - what the kernel offers an application beyond the C library.
+ *
+ * The application is linked into the kernel image and entered as
+ * app_main(argc, argv) with the words after "--" on the command line.
+ * Returning from app_main (or calling exit) powers the machine off.
+ */
+#ifndef DORMANT_H
+#define DORMANT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Nanoseconds since the kernel started. */
+uint64_t dormant_uptime_ns(void);
+/* One byte of console input, or -1 when none is waiting.  Never blocks. */
+int dormant_getc(void);
+/* Sleep until the next interrupt (timer tick or input). */
+void dormant_idle(void);
+
+struct dormant_mem {
+	uint64_t usable;	/* RAM the firmware gave us */
+	uint64_t owned;		/* pages holding state (kernel + application) */
+	uint64_t volatile_;	/* pages in use that are never saved */
+	uint64_t free;
+	uint64_t app_heap;	/* bytes malloc holds (its sbrk region) */
+};
+void dormant_mem_stats(struct dormant_mem *m);
+
+void dormant_poweroff(void) __attribute__((noreturn));
+void dormant_reboot(void) __attribute__((noreturn));
+
+#endif

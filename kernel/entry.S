@@ -1,0 +1,30 @@
+/*
+ * entry.S - kernel entry from the loader (boot/handoff.S).
+ * In: %rdi = struct bootinfo *, interrupts off, the loader's identity map.
+ */
+	.section .text.entry, "ax"
+	.globl _start
+_start:
+	rdtsc
+	shlq	$32, %rdx
+	orq	%rdx, %rax
+	movq	%rax, kernel_entry_tsc(%rip)
+	leaq	boot_stack_top(%rip), %rsp
+	xorl	%ebp, %ebp
+	call	kmain
+1:	cli
+	hlt
+	jmp	1b
+
+	.data
+	.globl kernel_entry_tsc
+	.balign 8
+kernel_entry_tsc:
+	.quad	0
+
+	.bss
+	.balign 16
+	.globl boot_stack, boot_stack_top
+boot_stack:
+	.skip	64 * 1024
+boot_stack_top:

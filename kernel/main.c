@@ -1,0 +1,129 @@
+/*
+ * main.c - kmain: bring the machine up in dependency order, then run the
+ * application (or the self-tests).  DESIGN.md "Boot" is the map.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu.h"
+#include "kernel.h"
+#include "trap.h"
+
+#define DORMANT_VERSION "0.1"
+
+struct bootinfo bootinfo;
+struct kopts kopts;
+
+static void crash_pf(void)
+{
+	volatile uint64_t *null = (volatile uint64_t *)0;
+	(void)*null;
+}
+
+static void crash_ud(void)
+{
+	__asm__ volatile("ud2");
+}
+
+static void crash_panic(void)
+{
+	panic("deliberate panic requested on the command line (crash=panic)");
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} crashes[] = {
+	{ "pf", crash_pf },
+	{ "ud", crash_ud },
+	{ "panic", crash_panic },
+};
+
+static void deliberate_crash(const char *what)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(crashes); i++) {
+		if (strcmp(crashes[i].name, what) == 0) {
+			kprintf("crash: triggering '%s' as asked\n", what);
+			crashes[i].fn();
+			return;
+		}
+	}
+	kprintf("crash: unknown crash=%s (pf, ud, panic); ignored\n", what);
+}
+
+static bool bootinfo_valid(const struct bootinfo *bi)
+{
+	if (bi->magic != BOOTINFO_MAGIC) {
+		kprintf("dormant: boot info has a bad magic; not started by dormant's loader?\n");
+		return false;
+	}
+	if (bi->version != BOOTINFO_VERSION || bi->size != sizeof(*bi)) {
+		kprintf("dormant: boot info version %u size %u, kernel expects %u/%zu: "
+			"loader and kernel are from different builds\n",
+			bi->version, bi->size, BOOTINFO_VERSION, sizeof(*bi));
+		return false;
+	}
+	if (bi->memmap_count > BOOTINFO_MEMMAP_MAX) {
+		kprintf("dormant: boot info memory map has %u entries\n", bi->memmap_count);
+		return false;
+	}
+	return true;
+}
+
+void kmain(struct bootinfo *bi);
+void kmain(struct bootinfo *bi)
+{
+	serial_init();
+	gdt_init();
+	idt_init();
+	if (!bootinfo_valid(bi))
+		for (;;)
+			hlt();
+	memcpy(&bootinfo, bi, sizeof(bootinfo));
+	bootinfo.cmdline[BOOTINFO_CMDLINE_MAX - 1] = 0;
+	cmdline_parse(bootinfo.cmdline, &kopts);
+
+	kprintf("dormant %s: kernel at 0x%lx-0x%lx, command line \"%s\"\n", DORMANT_VERSION,
+		(uint64_t)__kernel_start, (uint64_t)__kernel_end, bootinfo.cmdline);
+	for (int i = 0; i < kopts.nwarn; i++)
+		kprintf("cmdline: unknown option '%s' ignored (application arguments go after --)\n",
+			kopts.warn[i]);
+
+	cpu_init();
+	mem_init();
+	paging_init();
+	mem_release_loader();
+	kprintf("mem: %lu MiB usable, kernel %lu KiB, %lu MiB free\n",
+		mem_usable_bytes / MiB,
+		((uint64_t)__kernel_end - (uint64_t)__kernel_start) >> 10,
+		frames.count[FRAME_FREE] * PAGE_SIZE / MiB);
+
+	if (!kopts.nofb && bootinfo.fb.format != BOOTINFO_FB_NONE) {
+		paging_map_mmio(bootinfo.fb.base, bootinfo.fb.size);
+		if (fbcon_init(&bootinfo.fb)) {
+			console_enable_fb();
+			kprintf("fb: %ux%u framebuffer console\n", bootinfo.fb.width,
+				bootinfo.fb.height);
+		}
+	}
+
+	acpi_init(bootinfo.rsdp);
+	lapic_init();
+	time_init();
+	sti();
+	libc_init();
+	if (kopts.acpidump)
+		acpi_dump_dsdt();
+
+	uint64_t loader_ns = tsc_to_ns(bootinfo.tsc_loader_exit - bootinfo.tsc_loader_entry);
+	uint64_t kernel_ns = time_ns();
+	kprintf("boot: ready in %lu ms (loader %lu ms, loader entry to here %lu ms)\n",
+		kernel_ns / 1000000, loader_ns / 1000000,
+		tsc_to_ns(rdtsc() - bootinfo.tsc_loader_entry) / 1000000);
+
+	if (kopts.crash[0])
+		deliberate_crash(kopts.crash);
+	if (kopts.selftest)
+		selftest_run();
+	exit(app_main(kopts.argc, kopts.argv));
+}

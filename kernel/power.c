@@ -1,0 +1,74 @@
+/*
+ * power.c - leaving: ACPI S5 power-off, reset, and the test exit port.
+ *
+ * S5: write SLP_TYPa/SLP_TYPb (from \_S5, found by acpi.c) with SLP_EN to
+ * PM1a/PM1b_CNT, or to the sleep control register on hardware-reduced
+ * platforms (ACPI 6.x 4.8.3.2.1 and 4.8.3.7).  Reset: the FADT reset
+ * register (ACPI 6.x 4.8.3.6), then the 8042, then a triple fault.
+ */
+#include "cpu.h"
+#include "kernel.h"
+
+#define PM1_SLP_TYP_SHIFT	10
+#define PM1_SLP_EN		(1u << 13)
+#define SLEEP_CTL_TYP_SHIFT	2
+#define SLEEP_CTL_SLP_EN	(1u << 5)
+#define GAS_SYSTEM_MEMORY	0
+#define GAS_SYSTEM_IO		1
+#define KBC_CMD			0x64
+#define KBC_PULSE_RESET		0xfe
+/* QEMU's isa-debug-exit device: exit status becomes (value << 1) | 1. */
+#define DEBUG_EXIT_PORT		0xf4
+
+void power_test_exit(int status)
+{
+	outl(DEBUG_EXIT_PORT, (uint32_t)status);
+}
+
+static void halt_forever(void) noreturn;
+static void halt_forever(void)
+{
+	for (;;) {
+		cli();
+		hlt();
+	}
+}
+
+void power_off(void)
+{
+	cli();
+	if (acpi.s5 && acpi.hw_reduced && acpi.sleep_ctl) {
+		outb((uint16_t)acpi.sleep_ctl,
+		     (uint8_t)((acpi.s5_typ_a << SLEEP_CTL_TYP_SHIFT) | SLEEP_CTL_SLP_EN));
+	} else if (acpi.s5 && acpi.pm1a_cnt) {
+		uint16_t v = inw((uint16_t)acpi.pm1a_cnt) & ~(7u << PM1_SLP_TYP_SHIFT);
+		if (acpi.pm1b_cnt) {
+			uint16_t vb = inw((uint16_t)acpi.pm1b_cnt) & ~(7u << PM1_SLP_TYP_SHIFT);
+			outw((uint16_t)acpi.pm1b_cnt,
+			     vb | (uint16_t)(acpi.s5_typ_b << PM1_SLP_TYP_SHIFT) | PM1_SLP_EN);
+		}
+		outw((uint16_t)acpi.pm1a_cnt,
+		     v | (uint16_t)(acpi.s5_typ_a << PM1_SLP_TYP_SHIFT) | PM1_SLP_EN);
+	}
+	delay_us(100000);
+	kprintf("power: ACPI S5 did not power off; halting\n");
+	halt_forever();
+}
+
+void power_reset(void)
+{
+	cli();
+	if (acpi.reset_supported) {
+		if (acpi.reset_space == GAS_SYSTEM_IO)
+			outb((uint16_t)acpi.reset_addr, acpi.reset_value);
+		else if (acpi.reset_space == GAS_SYSTEM_MEMORY)
+			*(volatile uint8_t *)(uintptr_t)acpi.reset_addr = acpi.reset_value;
+		delay_us(100000);
+	}
+	outb(KBC_CMD, KBC_PULSE_RESET);
+	delay_us(100000);
+	/* Triple fault: an empty IDT and an exception. */
+	struct __attribute__((packed)) { uint16_t l; uint64_t b; } none = { 0, 0 };
+	__asm__ volatile("lidt %0; int3" :: "m"(none));
+	halt_forever();
+}

@@ -1,0 +1,63 @@
+/*
+ * trap.h - interrupt and exception dispatch (trap.c, idt.c, gdt.c).
+ */
+#ifndef DORMANT_TRAP_H
+#define DORMANT_TRAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Laid down by isr.S; order matters. */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;	/* pushed by the CPU */
+};
+_Static_assert(__builtin_offsetof(struct trap_frame, vector) == 120, "isr.S layout");
+_Static_assert(__builtin_offsetof(struct trap_frame, rip) == 136, "isr.S layout");
+
+typedef void (*trap_handler)(struct trap_frame *f, void *ctx);
+
+#define VEC_DE		0
+#define VEC_NMI		2
+#define VEC_BP		3
+#define VEC_UD		6
+#define VEC_NM		7
+#define VEC_DF		8
+#define VEC_GP		13
+#define VEC_PF		14
+#define VEC_MC		18
+#define VEC_FIRST_IRQ	32
+#define VEC_SPURIOUS	0xff
+#define VEC_SPURIOUS_APIC VEC_SPURIOUS
+
+/* IST slots in the TSS (gdt.c); 1-based as in the IDT gate. */
+#define IST_DF		1
+#define IST_NMI		2
+#define IST_MC		3
+#define IST_IRQ		4
+
+/* gdt.c */
+void gdt_init(void);
+
+/* idt.c */
+void idt_init(void);
+/* A free vector >= 32 with a handler attached; panics when none is left. */
+uint8_t irq_alloc_vector(trap_handler h, void *ctx);
+void irq_set_handler(uint8_t vec, trap_handler h, void *ctx);
+
+/* trap.c */
+void trap_dispatch(struct trap_frame *f);
+/* Expected faults, for self-tests: the next exception 'vec' resumes at
+ * 'resume' instead of killing the kernel; returns through trap_expect_hit(). */
+void trap_expect(int vec, uint64_t resume);
+bool trap_expect_hit(uint64_t *error, uint64_t *cr2);
+void backtrace_from(uint64_t rbp, int max);
+/* Hook run on every IRQ in test mode (selftest.c clobbers SSE with it). */
+extern void (*trap_irq_test_hook)(void);
+
+/* ksyms.c */
+const char *ksym_lookup(uint64_t addr, uint64_t *offset);
+
+#endif
