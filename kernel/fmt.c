@@ -34,7 +34,7 @@ static void pad(struct out *o, char c, int n)
 struct spec {
 	bool left, zero;
 	int width, prec;	/* prec < 0: none */
-	int size;		/* 0 int, 1 long, 2 long long (size_t etc. map to 1) */
+	int size;		/* -2 char, -1 short, 0 int, 1 long, 2 long long */
 	char conv;
 };
 
@@ -130,15 +130,18 @@ int kvsnprintf(char *buf, size_t cap, const char *f, va_list ap_in)
 		if (*f == '.')
 			f = parse_int(f + 1, &s.prec, &ap);
 		while (*f == 'l' || *f == 'h' || *f == 'z' || *f == 'j' || *f == 't') {
-			if (*f == 'l' || *f == 'z' || *f == 'j' || *f == 't')
-				s.size++;
+			s.size += *f == 'h' ? -1 : 1;
 			f++;
 		}
 		s.conv = *f;
 		switch (s.conv) {
 		case 'd':
 		case 'i': {
-			int64_t v = s.size ? va_arg(ap, long long) : va_arg(ap, int);
+			int64_t v = s.size > 0 ? va_arg(ap, long long) : va_arg(ap, int);
+			if (s.size == -1)
+				v = (short)v;
+			else if (s.size < -1)
+				v = (signed char)v;
 			emit_number(&o, &s, v < 0 ? -(uint64_t)v : (uint64_t)v, v < 0);
 			break;
 		}
@@ -146,8 +149,12 @@ int kvsnprintf(char *buf, size_t cap, const char *f, va_list ap_in)
 		case 'x':
 		case 'X':
 		case 'o': {
-			uint64_t v = s.size ? va_arg(ap, unsigned long long)
-					    : va_arg(ap, unsigned int);
+			uint64_t v = s.size > 0 ? va_arg(ap, unsigned long long)
+						: va_arg(ap, unsigned int);
+			if (s.size == -1)
+				v = (unsigned short)v;
+			else if (s.size < -1)
+				v = (unsigned char)v;
 			emit_number(&o, &s, v, false);
 			break;
 		}

@@ -1,0 +1,157 @@
+/* Host tests for kernel/frame.c: the free/owned/volatile rules and the
+ * owned-set enumeration the hibernation image will be built from. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "frame.h"
+
+#define P(n)	((uint64_t)(n) * FRAME_SIZE)
+#define NFRAMES	64
+
+static struct frame_map fm;
+static uint8_t states[NFRAMES];
+
+static int setup(void **state)
+{
+	(void)state;
+	frame_init(&fm, states, NFRAMES);
+	/* RAM: frames 0-15 and 32-63 (a hole at 16-31), as a memory map would. */
+	frame_add_free(&fm, 0, P(16));
+	frame_add_free(&fm, P(32), P(32));
+	return 0;
+}
+
+static void add_free_takes_whole_frames_only(void **state)
+{
+	(void)state;
+	struct frame_map m;
+	uint8_t s[8];
+	frame_init(&m, s, 8);
+	frame_add_free(&m, 100, P(3));	/* 100 .. 3 pages + 100: frames 1, 2 */
+	assert_int_equal(frame_get(&m, 0), FRAME_ABSENT);
+	assert_int_equal(frame_get(&m, P(1)), FRAME_FREE);
+	assert_int_equal(frame_get(&m, P(2)), FRAME_FREE);
+	assert_int_equal(frame_get(&m, P(3)), FRAME_ABSENT);
+	assert_int_equal(m.count[FRAME_FREE], 2);
+	frame_add_free(&m, P(6), P(100));	/* clipped at the end of the map */
+	assert_int_equal(m.count[FRAME_FREE], 4);
+	assert_int_equal(frame_get(&m, P(1000)), FRAME_ABSENT);
+}
+
+static void alloc_is_top_down_and_contiguous(void **state)
+{
+	(void)state;
+	uint64_t a = frame_alloc(&fm, 4, FRAME_OWNED);
+	assert_int_equal(a, P(60));
+	/* 32..59 is 28 frames: 30 do not fit anywhere now. */
+	assert_int_equal(frame_alloc(&fm, 30, FRAME_VOLATILE), 0);
+	assert_int_equal(frame_alloc(&fm, 28, FRAME_VOLATILE), P(32));
+	/* The upper range is full: the next run comes from below the hole. */
+	assert_int_equal(frame_alloc(&fm, 2, FRAME_OWNED), P(14));
+	assert_int_equal(fm.count[FRAME_OWNED], 6);
+	assert_int_equal(fm.count[FRAME_VOLATILE], 28);
+}
+
+static void alloc_fails_cleanly(void **state)
+{
+	(void)state;
+	/* The longest run is 32 frames (32-63); 0-15 cannot hold 17. */
+	assert_int_equal(frame_alloc(&fm, 33, FRAME_OWNED), 0);
+	assert_int_equal(frame_alloc(&fm, 0, FRAME_OWNED), 0);
+	assert_int_equal(frame_alloc(&fm, 1, FRAME_FREE), 0);
+	assert_int_equal(fm.count[FRAME_FREE], 48);
+	/* Frame 0 is never handed out, even when it is the only one left. */
+	frame_claim(&fm, P(32), 32, FRAME_OWNED);
+	frame_claim(&fm, P(1), 15, FRAME_OWNED);
+	assert_int_equal(frame_get(&fm, 0), FRAME_FREE);
+	assert_int_equal(frame_alloc(&fm, 1, FRAME_OWNED), 0);
+}
+
+static void state_rules(void **state)
+{
+	(void)state;
+	assert_int_equal(frame_claim(&fm, P(4), 2, FRAME_OWNED), 0);
+	assert_int_equal(frame_claim(&fm, P(5), 1, FRAME_OWNED), -1);	/* owned */
+	assert_int_equal(frame_claim(&fm, P(15), 2, FRAME_OWNED), -1);	/* 16 absent */
+	assert_int_equal(frame_get(&fm, P(15)), FRAME_FREE);		/* unchanged */
+	assert_int_equal(frame_claim(&fm, P(8) + 1, 1, FRAME_OWNED), -1);	/* unaligned */
+	assert_int_equal(frame_claim(&fm, P(8), 1, FRAME_ABSENT), -1);
+	assert_int_equal(frame_claim(&fm, P(63), 2, FRAME_OWNED), -1);	/* past end */
+
+	assert_int_equal(frame_convert(&fm, P(4), 2, FRAME_VOLATILE), 0);
+	assert_int_equal(frame_get(&fm, P(5)), FRAME_VOLATILE);
+	assert_int_equal(frame_convert(&fm, P(4), 3, FRAME_OWNED), -1);	/* 6 is free */
+	assert_int_equal(frame_get(&fm, P(4)), FRAME_VOLATILE);		/* unchanged */
+	assert_int_equal(frame_convert(&fm, P(20), 1, FRAME_OWNED), -1);	/* absent */
+
+	assert_int_equal(frame_free(&fm, P(4), 2), 0);
+	assert_int_equal(frame_free(&fm, P(4), 1), -1);			/* double free */
+	assert_int_equal(frame_free(&fm, P(20), 1), -1);		/* absent */
+	assert_int_equal(fm.count[FRAME_FREE], 48);
+	assert_int_equal(fm.count[FRAME_OWNED] + fm.count[FRAME_VOLATILE], 0);
+	assert_int_equal(fm.count[FRAME_ABSENT], 16);
+}
+
+static void owned_runs_in_address_order(void **state)
+{
+	(void)state;
+	frame_claim(&fm, P(40), 3, FRAME_OWNED);
+	frame_claim(&fm, P(2), 1, FRAME_OWNED);
+	frame_claim(&fm, P(43), 2, FRAME_VOLATILE);	/* splits nothing: excluded */
+	frame_claim(&fm, P(45), 1, FRAME_OWNED);
+	frame_claim(&fm, P(14), 2, FRAME_OWNED);	/* touches the hole at 16 */
+	frame_claim(&fm, P(32), 1, FRAME_OWNED);	/* after the hole: a new run */
+
+	const uint64_t want[][2] = { { P(2), P(1) }, { P(14), P(2) }, { P(32), P(1) },
+				     { P(40), P(3) }, { P(45), P(1) } };
+	uint64_t cursor = 0, base, len, total = 0;
+	size_t i = 0;
+	while (frame_owned_next(&fm, &cursor, &base, &len)) {
+		assert_true(i < 5);
+		assert_int_equal(base, want[i][0]);
+		assert_int_equal(len, want[i][1]);
+		total += len;
+		i++;
+	}
+	assert_int_equal(i, 5);
+	assert_int_equal(total, P(fm.count[FRAME_OWNED]));
+	assert_false(frame_owned_next(&fm, &cursor, &base, &len));
+
+	/* Converting a run to volatile removes it from the set. */
+	frame_convert(&fm, P(40), 3, FRAME_VOLATILE);
+	cursor = 0;
+	i = 0;
+	while (frame_owned_next(&fm, &cursor, &base, &len))
+		assert_int_not_equal(base, P(40)), i++;
+	assert_int_equal(i, 4);
+}
+
+static void largest_free_run(void **state)
+{
+	(void)state;
+	uint64_t base, len;
+	frame_largest_free(&fm, &base, &len);
+	assert_int_equal(base, P(32));
+	assert_int_equal(len, P(32));
+	frame_claim(&fm, P(40), 1, FRAME_OWNED);
+	frame_largest_free(&fm, &base, &len);
+	assert_int_equal(base, P(41));
+	assert_int_equal(len, P(23));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(add_free_takes_whole_frames_only),
+		cmocka_unit_test_setup(alloc_is_top_down_and_contiguous, setup),
+		cmocka_unit_test_setup(alloc_fails_cleanly, setup),
+		cmocka_unit_test_setup(state_rules, setup),
+		cmocka_unit_test_setup(owned_runs_in_address_order, setup),
+		cmocka_unit_test_setup(largest_free_run, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
