@@ -20,7 +20,7 @@ WARN    := -Wall -Wextra -Werror
 
 # Kernel and application: bare metal, identity mapped at 16 MiB.
 KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pie -fno-pic \
-	-mno-red-zone -fno-stack-protector -fno-omit-frame-pointer \
+	-mno-red-zone -fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-optimize-sibling-calls \
 	-fno-asynchronous-unwind-tables -mcmodel=small \
 	-nostdinc -isystem $(NLTARGET)/include -isystem $(GCCINC) -MMD -MP
 KLDFLAGS := -nostdlib -static -no-pie -Wl,-T,linker.ld \
@@ -42,7 +42,7 @@ BOBJ    := $(BSRC:%.c=$(BUILD)/%.o) $(BUILD)/boot/handoff.o
 NEWLIB_STAMP := $(NEWLIB)/.built
 DEPS_STAMP   := $(BUILD)/.deps
 
-.PHONY: all deps image vhdx run run-kvm test unit qemu-test clean distclean
+.PHONY: all deps image vhdx run run-kvm test unit bench clean distclean
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/dormant.elf $(BUILD)/dormant.img
 
 deps: $(DEPS_STAMP) $(NEWLIB_STAMP)
@@ -57,6 +57,9 @@ $(NEWLIB_STAMP): scripts/newlib.sh | $(DEPS_STAMP)
 	@touch $@
 
 # --- kernel ---------------------------------------------------------------
+
+# Flags live here: a change to this file rebuilds everything.
+$(KOBJ) $(BOBJ): Makefile
 
 $(BUILD)/%.o: %.c $(NEWLIB_STAMP)
 	@mkdir -p $(dir $@)
@@ -162,10 +165,16 @@ unit: $(UNIT_BINS)
 test: deps all unit $(BUILD)/OVMF_VARS.fd
 	python3 tests/run.py --build $(BUILD) --ovmf-code $(OVMF_CODE) --ovmf-vars $(OVMF_VARS)
 
+bench: deps all
+	python3 tests/bench.py --build $(BUILD) --ovmf-code $(OVMF_CODE) --ovmf-vars $(OVMF_VARS)
+
 clean:
 	rm -rf $(filter-out $(NEWLIB) $(DEPS_STAMP),$(wildcard $(BUILD)/*))
 
-distclean:
+distbench: deps all
+	python3 tests/bench.py --build $(BUILD) --ovmf-code $(OVMF_CODE) --ovmf-vars $(OVMF_VARS)
+
+clean:
 	rm -rf $(BUILD)
 
 -include $(wildcard $(BUILD)/kernel/*.d $(BUILD)/app/*.d $(BUILD)/boot/*.d)

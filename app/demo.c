@@ -175,11 +175,11 @@ static void input(int c)
 
 int app_main(int argc, char **argv)
 {
-	uint64_t run_for = 0;
+	int64_t run_for = -1;	/* nanoseconds; -1: until told to stop */
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--run-for") == 0 && i + 1 < argc) {
-			run_for = strtoull(argv[++i], NULL, 10) * NS;
+			run_for = (int64_t)(strtoull(argv[++i], NULL, 10) * NS);
 		} else {
 			printf("demo: unknown argument '%s'\nusage: dormant -- [--run-for SECONDS]\n",
 			       argv[i]);
@@ -187,14 +187,14 @@ int app_main(int argc, char **argv)
 		}
 	}
 	printf("demo: dormant demo running; type 'help' and press Enter\n");
-	log_event("demo started%s", run_for ? " (timed run)" : "");
+	log_event("demo started%s", run_for >= 0 ? " (timed run)" : "");
 
 	uint64_t next = dormant_uptime_ns() + NS;
-	uint64_t deadline = run_for ? dormant_uptime_ns() + run_for : 0;
+	uint64_t deadline = run_for >= 0 ? dormant_uptime_ns() + (uint64_t)run_for : UINT64_MAX;
 	status();
 	for (;;) {
 		uint64_t now = dormant_uptime_ns();
-		if (deadline && now >= deadline) {
+		if (now >= deadline) {
 			printf("\ndemo: ran for %llu s, counter %lu\n",
 			       (unsigned long long)(run_for / NS), st.counter);
 			cmd_show("");

@@ -39,7 +39,7 @@ static const struct {
 	{ "panic", crash_panic },
 };
 
-static void deliberate_crash(const char *what)
+__attribute__((noinline)) static void deliberate_crash(const char *what)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(crashes); i++) {
 		if (strcmp(crashes[i].name, what) == 0) {

@@ -68,10 +68,41 @@ static void print_sym(const char *prefix, uint64_t addr)
 		kprintf("%s0x%016lx\n", prefix, addr);
 }
 
-void backtrace_from(uint64_t rbp, int max)
+/* Is addr a return address: in kernel text, right after a call?
+ * (call rel32 is E8 + 4 bytes; call through a register or memory is
+ * FF /2 with 2 to 7 bytes; Intel SDM vol. 2A, CALL.) */
+static bool is_return_address(uint64_t addr)
 {
-	kprintf("backtrace:\n");
-	for (int i = 0; i < max && rbp; i++) {
+	if (addr < (uint64_t)__kernel_start + 8 || addr >= (uint64_t)__text_end)
+		return false;
+	const uint8_t *p = (const uint8_t *)addr;
+	if (p[-5] == 0xe8)
+		return true;
+	for (int len = 2; len <= 7; len++)
+		if (p[-len] == 0xff && ((p[-len + 1] >> 3) & 7) == 2)
+			return true;
+	return false;
+}
+
+/* A fault in a function that keeps no frame (a leaf, or before its
+ * prologue) leaves its caller only on the stack: show that first. */
+static int backtrace_stack_top(uint64_t rsp, uint64_t rbp)
+{
+	if ((rsp & 7) || !paging_is_mapped(rsp) || !paging_is_mapped(rsp + 7))
+		return 0;
+	uint64_t ret = *(uint64_t *)rsp;
+	if (!is_return_address(ret))
+		return 0;
+	if (rbp && paging_is_mapped(rbp + 15) && ((uint64_t *)rbp)[1] == ret)
+		return 0;	/* the frame chain has it already */
+	print_sym("  #0 ", ret);
+	return 1;
+}
+
+/* Follow the saved-rbp chain; frame numbers start at 'first'. */
+static void backtrace_walk(uint64_t rbp, int max, int first)
+{
+	for (int i = first; i < max && rbp; i++) {
 		if ((rbp & 7) || !paging_is_mapped(rbp) || !paging_is_mapped(rbp + 15))
 			break;
 		uint64_t ret = ((uint64_t *)rbp)[1];
@@ -85,6 +116,12 @@ void backtrace_from(uint64_t rbp, int max)
 			break;
 		rbp = next;
 	}
+}
+
+void backtrace_from(uint64_t rbp, int max)
+{
+	kprintf("backtrace:\n");
+	backtrace_walk(rbp, max, 0);
 }
 
 static void trap_fatal(struct trap_frame *f) noreturn;
@@ -108,7 +145,8 @@ static void trap_fatal(struct trap_frame *f)
 	kprintf("  r13 %016lx r14 %016lx r15 %016lx\n", f->r13, f->r14, f->r15);
 	kprintf("  cr0 %016lx cr2 %016lx cr3 %016lx cr4 %016lx\n",
 		read_cr0(), read_cr2(), read_cr3(), read_cr4());
-	backtrace_from(f->rbp, 16);
+	kprintf("backtrace:\n");
+	backtrace_walk(f->rbp, 16, backtrace_stack_top(f->rsp, f->rbp));
 	if (panic_notify)
 		panic_notify(name);
 	if (kopts.test)

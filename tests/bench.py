@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""bench.py - boot-time benchmark under QEMU (software CPU, OVMF).
+
+Boots the demo N times and reports, from the kernel's own TSC-based boot
+line, the loader's time (efi_main to the jump), the kernel's (entry to
+app_main) and loader entry to app_main; plus QEMU wall time to power-off,
+which is mostly firmware.  Medians of one run; compare numbers from the
+same run only."""
+import argparse
+import os
+import re
+import statistics
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'qemu'))
+import harness  # noqa: E402
+
+BOOT_LINE = re.compile(r'boot: ready in (\d+) ms \(loader (\d+) ms, loader entry to here (\d+) ms\)')
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--build', default='build')
+    ap.add_argument('--ovmf-code', default='/usr/share/OVMF/OVMF_CODE_4M.fd')
+    ap.add_argument('--ovmf-vars', default='/usr/share/OVMF/OVMF_VARS_4M.fd')
+    ap.add_argument('-n', type=int, default=5)
+    ap.add_argument('--mem', default='512M')
+    args = ap.parse_args()
+    build = os.path.abspath(args.build)
+    rows = []
+    for _ in range(args.n):
+        b = harness.boot(build, args.ovmf_code, args.ovmf_vars, cmdline='-- --run-for 0',
+                         mem=args.mem, timeout=60)
+        m = BOOT_LINE.search(b.serial)
+        if not m or b.rc != 0:
+            sys.exit('bench: boot failed (status %r)' % b.guest_status)
+        rows.append((int(m.group(2)), int(m.group(1)), int(m.group(3)), b.seconds))
+    med = [statistics.median(c) for c in zip(*rows)]
+    print('boot benchmark: %d boots, MEM=%s, TCG' % (args.n, args.mem))
+    print('  loader (efi_main to kernel jump):   %6.0f ms' % med[0])
+    print('  kernel (entry to app_main):         %6.0f ms' % med[1])
+    print('  loader entry to app_main:           %6.0f ms' % med[2])
+    print('  QEMU start to power-off (wall):     %6.1f s' % med[3])
+    elf = os.path.getsize(os.path.join(build, 'dormant.elf'))
+    print('  dormant.elf %d KiB, BOOTX64.EFI %d KiB, dormant.img %d MiB' % (
+        elf >> 10, os.path.getsize(os.path.join(build, 'BOOTX64.EFI')) >> 10,
+        os.path.getsize(os.path.join(build, 'dormant.img')) >> 20))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,170 @@
+"""scenarios.py - the QEMU boot scenarios of `make test`.
+
+Each scenario boots the built image with its own command line and QEMU
+options and checks what the guest printed on COM1 and the status it left
+QEMU with (isa-debug-exit: a failing guest exits with (status << 1) | 1;
+an ACPI power-off exits 0)."""
+import os
+import re
+import struct
+
+TRAP_STATUS = 0x7e    # kernel/trap.c: fatal exception under test mode
+PANIC_STATUS = 0x7f   # kernel/panic.c
+
+
+class Scenario:
+    def __init__(self, name, check, prepare=None, **boot):
+        self.name = name
+        self.check_fn = check
+        self.prepare = prepare
+        self.boot = boot
+
+    def check(self, b):
+        return self.check_fn(b)
+
+
+def need(text, *needles):
+    return ['missing %r' % n for n in needles if n not in text]
+
+
+def clean_boot(b, status=0):
+    p = need(b.serial, 'boot: ready in ')
+    for bad in ('trap: ', 'panic: '):
+        if bad in b.serial:
+            p.append('unexpected %r' % bad.strip())
+    if b.guest_status != status:
+        p.append('guest status %r, expected %r' % (b.guest_status, status))
+    return p
+
+
+def usable_mib(b):
+    m = re.search(r'mem: (\d+) MiB usable', b.serial)
+    return int(m.group(1)) if m else None
+
+
+def memory(lo, hi):
+    def check(b):
+        p = clean_boot(b) + need(b.serial, 'demo: ran for 1 s', 'S5 yes')
+        mib = usable_mib(b)
+        if mib is None or not lo <= mib <= hi:
+            p.append('usable memory %r MiB not in [%d, %d]' % (mib, lo, hi))
+        return p
+    return check
+
+
+def smp2(b):
+    return clean_boot(b) + need(b.serial, '2 CPUs (BSP only)', 'demo: ran for 1 s')
+
+
+def ktap(b):
+    """KTAP version 1: a plan 1..N and exactly N 'ok' lines, none 'not ok'."""
+    p = clean_boot(b) + need(b.serial, 'KTAP version 1')
+    lines = [l.strip() for l in b.serial.splitlines()]
+    plan = [l for l in lines if re.fullmatch(r'1\.\.\d+', l)]
+    oks = [l for l in lines if re.match(r'ok \d+ ', l)]
+    bad = [l for l in lines if l.startswith('not ok')]
+    if not plan:
+        return p + ['no KTAP plan']
+    n = int(plan[0][3:])
+    if n < 10 or len(oks) != n or bad:
+        p.append('plan %d, %d ok, failed: %s' % (n, len(oks), bad))
+    return p
+
+
+def s4_disabled(b):
+    return clean_boot(b) + need(b.serial, 'S4 no', 'S5 yes')
+
+
+def s4_enabled(b):
+    return clean_boot(b) + need(b.serial, 'S4 yes', 'S5 yes')
+
+
+def loader_error(*why):
+    def check(b):
+        p = need(b.serial, 'dormant loader: error: ', 'returning to firmware', *why)
+        if 'dormant 0.' in b.serial:
+            p.append('the kernel started')
+        return p
+    return check
+
+
+def loadable_end(data):
+    """End of the last PT_LOAD's file data (ELF-64 program headers)."""
+    phoff, = struct.unpack_from('<Q', data, 32)
+    phentsize, phnum = struct.unpack_from('<HH', data, 54)
+    end = 0
+    for i in range(phnum):
+        ptype, _, off, _, _, filesz = struct.unpack_from('<IIQQQQ', data, phoff + i * phentsize)
+        if ptype == 1:
+            end = max(end, off + filesz)
+    return end
+
+
+def truncated_kernel(build):
+    """The kernel cut in the middle of its loadable data (debug sections
+    follow it, so cutting a fraction of the file would miss it)."""
+    src = os.path.join(build, 'dormant.elf')
+    dst = os.path.join(build, 'test-data', 'truncated.elf')
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    data = open(src, 'rb').read()
+    with open(dst, 'wb') as f:
+        f.write(data[:loadable_end(data) // 2])
+    return {'kernel': dst}
+
+
+def fatal(status, *needles):
+    def check(b):
+        p = need(b.serial, *needles)
+        if 'backtrace:' not in b.serial:
+            p.append('no backtrace')
+        if b.guest_status != status:
+            p.append('guest status %r, expected %r' % (b.guest_status, status))
+        return p
+    return check
+
+
+def console(b):
+    return clean_boot(b) + need(b.serial, 'counter is now', 'note: hello there',
+                                'events logged', 'unknown command \'frob\'')
+
+
+def app_status(b):
+    return need(b.serial, "demo: unknown argument '--bogus'") + \
+        ([] if b.guest_status == 2 else ['guest status %r, expected 2' % b.guest_status])
+
+
+def unknown_option(b):
+    return clean_boot(b) + need(b.serial, "cmdline: unknown option 'frobnicate' ignored")
+
+
+RUN1 = 'test -- --run-for 1'
+
+ALL = [
+    Scenario('boot/mem-128M', memory(100, 128), cmdline=RUN1, mem='128M'),
+    Scenario('boot/mem-512M', memory(480, 512), cmdline=RUN1, mem='512M'),
+    Scenario('boot/mem-4G', memory(3968, 4096), cmdline=RUN1, mem='4G', timeout=120),
+    Scenario('boot/smp2', smp2, cmdline=RUN1, smp=2),
+    Scenario('selftest/ktap', ktap, cmdline='selftest'),
+    Scenario('acpi/s4-enabled', s4_enabled, cmdline=RUN1),
+    Scenario('acpi/s4-disabled', s4_disabled, cmdline=RUN1,
+             extra=['-global', 'ICH9-LPC.disable_s4=1']),
+    Scenario('loader/no-kernel', loader_error('kernel file not found'), kernel='-',
+             until='returning to firmware'),
+    Scenario('loader/truncated-kernel', loader_error('truncated'),
+             prepare=truncated_kernel, until='returning to firmware'),
+    Scenario('trap/page-fault', fatal(TRAP_STATUS, 'trap: #PF page fault (vector 14)',
+                                      'cr2 0000000000000000', 'crash_pf+0x',
+                                      'deliberate_crash', 'kmain+0x'),
+             cmdline='test crash=pf'),
+    Scenario('trap/invalid-opcode', fatal(TRAP_STATUS, 'trap: #UD invalid opcode (vector 6)',
+                                          'crash_ud+0x', 'kmain+0x'),
+             cmdline='test crash=ud'),
+    Scenario('trap/panic', fatal(PANIC_STATUS, 'panic: deliberate panic', 'crash_panic+0x'),
+             cmdline='test crash=panic'),
+    Scenario('app/console-commands', console, cmdline='test -- --run-for 4',
+             inputs=[('demo running', 'count 5\r'), ('counter is now', 'log hello there\r'),
+                     ('logged', 'frob\r'), ('unknown command', 'show\r')]),
+    Scenario('app/exit-status', app_status, cmdline='test -- --bogus'),
+    Scenario('cmdline/unknown-option', unknown_option,
+             cmdline='test frobnicate -- --run-for 0'),
+]
