@@ -171,10 +171,7 @@ bench: deps all
 clean:
 	rm -rf $(filter-out $(NEWLIB) $(DEPS_STAMP),$(wildcard $(BUILD)/*))
 
-distbench: deps all
-	python3 tests/bench.py --build $(BUILD) --ovmf-code $(OVMF_CODE) --ovmf-vars $(OVMF_VARS)
-
-clean:
+distclean:
 	rm -rf $(BUILD)
 
 -include $(wildcard $(BUILD)/kernel/*.d $(BUILD)/app/*.d $(BUILD)/boot/*.d)

@@ -58,6 +58,8 @@ void kernel_exit(int status) noreturn;
 void power_off(void) noreturn;
 void power_reset(void) noreturn;
 void power_test_exit(int status);	/* isa-debug-exit; returns if absent */
+/* Run before power-off and reset (not after a panic), last added first. */
+void power_add_hook(void (*fn)(void));
 
 /* mem.c */
 extern struct frame_map frames;
@@ -73,6 +75,9 @@ size_t kheap_in_use(void);
 /* paging.c */
 void paging_init(void);
 void paging_map_mmio(uint64_t base, uint64_t len);
+/* Make one page executable (and keep it writable): overlay pages such as
+ * Hyper-V's hypercall page, which the hypervisor fills. */
+void paging_set_exec(uint64_t page, bool exec);
 bool paging_is_mapped(uint64_t addr);
 
 /* cpu.c */
@@ -100,7 +105,21 @@ bool lapic_is_x2apic(void);
 const char *reftimer_init(void);
 uint64_t reftimer_read_ns(void);
 
-/* time.c */
+/* time.c
+ * A platform layer (hv/) may supply what bare hardware must measure: TSC
+ * and APIC timer frequencies, a reference clock, and a tick source. */
+struct time_platform {
+	const char *name;
+	uint64_t tsc_hz;		/* 0: calibrate */
+	uint64_t lapic_hz;		/* 0: calibrate (only if the LAPIC ticks) */
+	uint64_t (*clock_ns)(void);	/* reference clock; NULL: use the TSC */
+	const char *clock_name;
+	/* Start a periodic tick calling fn; false: use the LAPIC timer. */
+	bool (*tick_start)(uint32_t hz, void (*fn)(void));
+	const char *tick_name;
+};
+void time_register_platform(const struct time_platform *p);
+void time_tick(void);			/* for a platform tick source */
 extern uint64_t tsc_hz;
 extern volatile uint64_t ticks;
 extern uint32_t tick_hz;

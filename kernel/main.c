@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "initcall.h"
 #include "kernel.h"
 #include "trap.h"
 
@@ -13,6 +14,15 @@
 
 struct bootinfo bootinfo;
 struct kopts kopts;
+
+extern const struct initcall __initcall_start[], __initcall_end[];
+
+void run_initcalls(int level)
+{
+	for (const struct initcall *c = __initcall_start; c < __initcall_end; c++)
+		if (c->level == level)
+			c->fn();
+}
 
 static void crash_pf(void)
 {
@@ -109,9 +119,13 @@ void kmain(struct bootinfo *bi)
 
 	acpi_init(bootinfo.rsdp);
 	lapic_init();
+	run_initcalls(INIT_EMULATION);
+	run_initcalls(INIT_PLATFORM);
 	time_init();
 	sti();
 	libc_init();
+	run_initcalls(INIT_BUS);
+	run_initcalls(INIT_DRIVERS);
 	if (kopts.acpidump)
 		acpi_dump_dsdt();
 

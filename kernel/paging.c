@@ -104,6 +104,30 @@ void paging_init(void)
 	write_cr3((uint64_t)pml4);
 }
 
+/* Split the 2 MiB page holding pa into small pages with the same flags. */
+static uint64_t *small_pages(uint64_t pa)
+{
+	uint64_t *pd = pd_for(pa);
+	unsigned i = (pa >> 21) & 511;
+	if (!(pd[i] & PTE_PS))
+		return (uint64_t *)(pd[i] & PTE_ADDR);
+	uint64_t flags = pd[i] & ~PTE_ADDR & ~PTE_PS;
+	uint64_t base = pd[i] & PTE_ADDR;
+	uint64_t *pt = (uint64_t *)page_alloc(1, FRAME_OWNED);
+	for (unsigned j = 0; j < 512; j++)
+		pt[j] = (base + j * PAGE_SIZE) | flags;
+	pd[i] = (uint64_t)pt | PTE_P | PTE_W;
+	return pt;
+}
+
+void paging_set_exec(uint64_t page, bool exec)
+{
+	uint64_t *pt = small_pages(page);
+	uint64_t *e = &pt[(page >> 12) & 511];
+	*e = exec ? *e & ~PTE_NX : *e | nx;
+	__asm__ volatile("invlpg (%0)" :: "r"(page) : "memory");
+}
+
 void paging_map_mmio(uint64_t base, uint64_t len)
 {
 	map_range(base, len, PTE_W | PTE_PCD | PTE_PWT | nx);

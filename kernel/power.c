@@ -20,6 +20,31 @@
 /* QEMU's isa-debug-exit device: exit status becomes (value << 1) | 1. */
 #define DEBUG_EXIT_PORT		0xf4
 
+#define MAX_HOOKS	8
+
+static void (*hooks[MAX_HOOKS])(void);
+static int nhooks;
+
+void power_add_hook(void (*fn)(void))
+{
+	if (nhooks == MAX_HOOKS)
+		panic("power: too many shutdown hooks");
+	hooks[nhooks++] = fn;
+}
+
+/* Layers above (hv/: revoke overlay pages, disable the SynIC) leave the
+ * hardware as they found it before the machine goes away; last in, first
+ * out, like an unwind. */
+static void run_hooks(void)
+{
+	static bool ran;
+	if (ran)
+		return;
+	ran = true;
+	while (nhooks > 0)
+		hooks[--nhooks]();
+}
+
 void power_test_exit(int status)
 {
 	outl(DEBUG_EXIT_PORT, (uint32_t)status);
@@ -37,6 +62,7 @@ static void halt_forever(void)
 void power_off(void)
 {
 	cli();
+	run_hooks();
 	if (acpi.s5 && acpi.hw_reduced && acpi.sleep_ctl) {
 		outb((uint16_t)acpi.sleep_ctl,
 		     (uint8_t)((acpi.s5_typ_a << SLEEP_CTL_TYP_SHIFT) | SLEEP_CTL_SLP_EN));
@@ -58,6 +84,7 @@ void power_off(void)
 void power_reset(void)
 {
 	cli();
+	run_hooks();
 	if (acpi.reset_supported) {
 		if (acpi.reset_space == GAS_SYSTEM_IO)
 			outb((uint16_t)acpi.reset_addr, acpi.reset_value);

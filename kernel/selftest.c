@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cpu.h"
+#include "initcall.h"
 #include "kernel.h"
 #include "trap.h"
 
@@ -219,10 +220,9 @@ static bool t_sse_survives_irq(void)
 	return true;
 }
 
-static const struct {
-	const char *name;
-	bool (*fn)(void);
-} tests[] = {
+extern const struct ktest __ktest_start[], __ktest_end[];
+
+static const struct ktest tests[] = {
 	{ "frame_rules", t_frame_rules },
 	{ "frame_owned_enum", t_frame_owned_enum },
 	{ "kernel_heap", t_kernel_heap },
@@ -236,17 +236,26 @@ static const struct {
 	{ "sse_survives_irq", t_sse_survives_irq },
 };
 
+static int run_one(const struct ktest *t, size_t n)
+{
+	bool ok = t->fn();
+	fflush(stdout);
+	kprintf("%sok %zu %s\n", ok ? "" : "not ", n, t->name);
+	return !ok;
+}
+
+/* The kernel's own tests, then those other layers added with KTEST(). */
 void selftest_run(void)
 {
+	size_t nextra = (size_t)(__ktest_end - __ktest_start);
+	size_t total = ARRAY_SIZE(tests) + nextra, n = 0;
 	int failed = 0;
 
-	kprintf("KTAP version 1\n1..%zu\n", ARRAY_SIZE(tests));
-	for (size_t i = 0; i < ARRAY_SIZE(tests); i++) {
-		bool ok = tests[i].fn();
-		fflush(stdout);
-		kprintf("%sok %zu %s\n", ok ? "" : "not ", i + 1, tests[i].name);
-		failed += !ok;
-	}
-	kprintf("# selftest: %zu passed, %d failed\n", ARRAY_SIZE(tests) - (size_t)failed, failed);
+	kprintf("KTAP version 1\n1..%zu\n", total);
+	for (size_t i = 0; i < ARRAY_SIZE(tests); i++)
+		failed += run_one(&tests[i], ++n);
+	for (const struct ktest *t = __ktest_start; t < __ktest_end; t++)
+		failed += run_one(t, ++n);
+	kprintf("# selftest: %zu passed, %d failed\n", total - (size_t)failed, failed);
 	kernel_exit(failed ? 1 : 0);
 }

@@ -1,10 +1,13 @@
 /*
- * time.c - kernel time: the TSC as the clock (nanoseconds since kernel
- * entry), and a periodic local APIC timer interrupt as the tick.
+ * time.c - kernel time: a clock (nanoseconds since kernel entry) and a
+ * periodic tick.
  *
- * Both are calibrated once against the reference timer (reftimer.c).  The
- * conversion is a 32.32 fixed-point multiply so that reading the clock
- * never divides.
+ * On bare hardware the clock is the TSC and the tick the local APIC timer,
+ * both calibrated once against the HPET or the ACPI PM timer (reftimer.c).
+ * A platform layer (hv/ on Hyper-V) may register frequencies, a reference
+ * clock and a tick source instead (struct time_platform); when it offers a
+ * clock but no frequencies, the TSC is calibrated against that clock.  The
+ * TSC conversion is a 32.32 fixed-point multiply: reading never divides.
  */
 #include <stdlib.h>
 
@@ -21,6 +24,14 @@ volatile uint64_t ticks;
 uint32_t tick_hz = DEFAULT_HZ;
 static uint64_t ns_mult;	/* ns per TSC tick, 32.32 fixed point */
 static uint64_t lapic_hz;
+static const struct time_platform *plat;
+static uint64_t (*clock_fn)(void);	/* platform clock once switched to */
+static uint64_t clock_base;		/* clock_fn() - time_ns() at the switch */
+
+void time_register_platform(const struct time_platform *p)
+{
+	plat = p;
+}
 
 uint64_t tsc_to_ns(uint64_t delta)
 {
@@ -29,6 +40,8 @@ uint64_t tsc_to_ns(uint64_t delta)
 
 uint64_t time_ns(void)
 {
+	if (clock_fn)
+		return clock_fn() - clock_base;
 	return tsc_to_ns(rdtsc() - kernel_entry_tsc);
 }
 
@@ -44,24 +57,35 @@ void delay_us(uint64_t us)
 		pause();
 }
 
-static void tick(struct trap_frame *f, void *ctx)
+void time_tick(void)
 {
-	(void)f;
-	(void)ctx;
 	ticks++;
 }
 
+static void lapic_tick(struct trap_frame *f, void *ctx)
+{
+	(void)f;
+	(void)ctx;
+	time_tick();
+}
+
+/* Measure the TSC and the APIC timer against a clock in nanoseconds. */
 static const char *calibrate(void)
 {
+	uint64_t (*ref)(void) = reftimer_read_ns;
 	const char *src = reftimer_init();
+	if (!src && plat && plat->clock_ns) {
+		ref = plat->clock_ns;
+		src = plat->clock_name;
+	}
 	if (!src)
 		return NULL;
 	uint64_t flags = read_rflags();
 	cli();
 	lapic_timer_oneshot_raw(0xffffffffu);
-	uint64_t t0 = reftimer_read_ns(), c0 = rdtsc(), t1;
+	uint64_t t0 = ref(), c0 = rdtsc(), t1;
 	do
-		t1 = reftimer_read_ns();
+		t1 = ref();
 	while (t1 - t0 < CALIBRATE_NS);
 	uint64_t c1 = rdtsc();
 	uint64_t counted = 0xffffffffu - lapic_timer_current();
@@ -82,14 +106,38 @@ void time_init(void)
 		else
 			kprintf("time: hz=%s out of range 10..10000, using %u\n", kopts.hz, tick_hz);
 	}
-	const char *src = calibrate();
-	if (!src || !tsc_hz || !lapic_hz)
-		panic("time: no reference timer (HPET or ACPI PM timer) to calibrate against");
+	const char *src;
+	if (plat && plat->tsc_hz) {
+		tsc_hz = plat->tsc_hz;
+		lapic_hz = plat->lapic_hz;
+		src = plat->name;
+	} else {
+		src = calibrate();
+		if (!src || !tsc_hz || !lapic_hz)
+			panic("time: no reference timer (HPET, ACPI PM timer or hypervisor "
+			      "clock) to calibrate against");
+	}
 	ns_mult = (uint64_t)(((unsigned __int128)NS << 32) / tsc_hz);
 
-	uint8_t vec = irq_alloc_vector(tick, NULL);
-	lapic_timer_periodic((uint32_t)(lapic_hz / tick_hz), vec);
-	kprintf("time: TSC %lu.%03lu MHz, APIC timer %lu.%03lu MHz (calibrated against %s), "
-		"tick %u Hz\n", tsc_hz / 1000000, tsc_hz / 1000 % 1000,
-		lapic_hz / 1000000, lapic_hz / 1000 % 1000, src, tick_hz);
+	const char *clock = "tsc";
+	if (plat && plat->clock_ns) {
+		/* Switch without a jump: the new clock continues from now. */
+		uint64_t now = time_ns();
+		clock_base = plat->clock_ns() - now;
+		clock_fn = plat->clock_ns;
+		clock = plat->clock_name;
+	}
+
+	const char *tick_src = "lapic timer";
+	if (plat && plat->tick_start && plat->tick_start(tick_hz, time_tick)) {
+		tick_src = plat->tick_name;
+	} else {
+		if (!lapic_hz)
+			panic("time: no APIC timer frequency for the tick");
+		uint8_t vec = irq_alloc_vector(lapic_tick, NULL);
+		lapic_timer_periodic((uint32_t)(lapic_hz / tick_hz), vec);
+	}
+	kprintf("time: TSC %lu.%03lu MHz, APIC timer %lu.%03lu MHz (from %s), clock %s, "
+		"tick %u Hz (%s)\n", tsc_hz / 1000000, tsc_hz / 1000 % 1000,
+		lapic_hz / 1000000, lapic_hz / 1000 % 1000, src, clock, tick_hz, tick_src);
 }

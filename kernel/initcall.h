@@ -1,0 +1,43 @@
+/*
+ * initcall.h - how the layers above the kernel core join the boot and the
+ * self-tests without the kernel calling up into them (DESIGN.md: arrows
+ * point down only).
+ *
+ * INITCALL(fn, level) puts fn in a linker-sorted table; kmain runs each
+ * level at its place in the boot order (main.c).  KTEST(name, fn) adds a
+ * test to the "selftest" KTAP run.
+ */
+#ifndef DORMANT_INITCALL_H
+#define DORMANT_INITCALL_H
+
+#include <stdbool.h>
+
+/* Levels, in boot order (kernel/main.c runs them). */
+#define INIT_EMULATION	0	/* test images: emulated hardware (tests/hvsim) */
+#define INIT_PLATFORM	1	/* hypervisor layer (hv/): before time setup */
+#define INIT_BUS	2	/* VMBus, after interrupts are on */
+#define INIT_DRIVERS	3
+
+struct initcall {
+	void (*fn)(void);
+	const char *name;
+	int level;
+};
+
+struct ktest {
+	const char *name;
+	bool (*fn)(void);
+};
+
+#define INITCALL(f, level)						\
+	static const struct initcall __initcall_##f			\
+	__attribute__((section(".initcall"), used, aligned(8))) = { f, #f, level }
+
+#define KTEST(n, f)							\
+	static const struct ktest __ktest_##f				\
+	__attribute__((section(".ktest"), used, aligned(8))) = { n, f }
+
+/* main.c */
+void run_initcalls(int level);
+
+#endif
