@@ -33,8 +33,8 @@ ECFLAGS := -std=gnu11 -O2 $(WARN) -fpic -ffreestanding -fno-stack-protector \
 	-fno-stack-check -fshort-wchar -mno-red-zone -maccumulate-outgoing-args \
 	-DGNU_EFI_USE_MS_ABI -I$(EFIINC) -I$(EFIINC)/x86_64 -MMD -MP
 
-KSRC    := $(wildcard kernel/*.c) $(wildcard app/*.c)
-KASM    := $(wildcard kernel/*.S)
+KSRC    := $(wildcard kernel/*.c) $(wildcard hv/*.c) $(wildcard app/*.c)
+KASM    := $(wildcard kernel/*.S) $(wildcard hv/*.S)
 KOBJ    := $(KSRC:%.c=$(BUILD)/%.o) $(KASM:%.S=$(BUILD)/%.o) $(BUILD)/font.o
 BSRC    := boot/loader.c boot/bootmem.c boot/elfimage.c boot/efi_libc.c
 BOBJ    := $(BSRC:%.c=$(BUILD)/%.o) $(BUILD)/boot/handoff.o
@@ -65,7 +65,7 @@ $(BUILD)/%.o: %.c $(NEWLIB_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -c $< -o $@
 
-$(BUILD)/kernel/%.o: kernel/%.S
+$(BUILD)/%.o: %.S $(NEWLIB_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -c $< -o $@
 

@@ -26,6 +26,7 @@ static struct idt_gate idt[256] __attribute__((aligned(16)));
 struct vec_handler {
 	trap_handler fn;
 	void *ctx;
+	bool no_eoi;
 };
 /* Read by trap.c's dispatch. */
 struct vec_handler vec_handlers[256];
@@ -68,6 +69,11 @@ void irq_set_handler(uint8_t vec, trap_handler h, void *ctx)
 {
 	vec_handlers[vec].ctx = ctx;
 	vec_handlers[vec].fn = h;
+}
+
+void irq_set_eoi(uint8_t vec, bool needs_eoi)
+{
+	vec_handlers[vec].no_eoi = !needs_eoi;
 }
 
 uint8_t irq_alloc_vector(trap_handler h, void *ctx)

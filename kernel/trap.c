@@ -14,10 +14,13 @@
 struct vec_handler {
 	trap_handler fn;
 	void *ctx;
+	bool no_eoi;
 };
 extern struct vec_handler vec_handlers[256];
 
 void (*trap_irq_test_hook)(void);
+void (*trap_irq_entry_hook)(uint8_t vec);
+bool (*trap_exception_hook)(struct trap_frame *f);
 
 static const char *const exc_names[32] = {
 	[0] = "#DE divide error",	[1] = "#DB debug",
@@ -169,10 +172,14 @@ void trap_dispatch(struct trap_frame *f)
 			f->rip = expect.resume;
 			return;
 		}
+		if (trap_exception_hook && trap_exception_hook(f))
+			return;
 		trap_fatal(f);
 	}
 	if (f->vector == VEC_SPURIOUS)
 		return;		/* no EOI for spurious interrupts (SDM 3A 10.9) */
+	if (trap_irq_entry_hook)
+		trap_irq_entry_hook((uint8_t)f->vector);
 	struct vec_handler *h = &vec_handlers[f->vector];
 	if (h->fn)
 		h->fn(f, h->ctx);
@@ -180,5 +187,6 @@ void trap_dispatch(struct trap_frame *f)
 		kprintf("trap: interrupt on vector %lu with no handler\n", f->vector);
 	if (trap_irq_test_hook)
 		trap_irq_test_hook();
-	lapic_eoi();
+	if (!h->no_eoi)
+		lapic_eoi();
 }

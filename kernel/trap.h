@@ -46,6 +46,8 @@ void idt_init(void);
 /* A free vector >= 32 with a handler attached; panics when none is left. */
 uint8_t irq_alloc_vector(trap_handler h, void *ctx);
 void irq_set_handler(uint8_t vec, trap_handler h, void *ctx);
+/* false: the interrupt source completes it (Hyper-V AutoEOI); no APIC EOI. */
+void irq_set_eoi(uint8_t vec, bool needs_eoi);
 
 /* trap.c */
 void trap_dispatch(struct trap_frame *f);
@@ -56,6 +58,11 @@ bool trap_expect_hit(uint64_t *error, uint64_t *cr2);
 void backtrace_from(uint64_t rbp, int max);
 /* Hook run on every IRQ in test mode (selftest.c clobbers SSE with it). */
 extern void (*trap_irq_test_hook)(void);
+/* Emulated hardware in test images (tests/hvsim): a hook at interrupt
+ * entry (AutoEOI is done at delivery) and one that may handle an exception
+ * (VMCALL's #UD on the emulated hypercall page); true means handled. */
+extern void (*trap_irq_entry_hook)(uint8_t vec);
+extern bool (*trap_exception_hook)(struct trap_frame *f);
 
 /* ksyms.c */
 const char *ksym_lookup(uint64_t addr, uint64_t *offset);

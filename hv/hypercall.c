@@ -1,0 +1,163 @@
+/*
+ * hypercall.c - guest OS identity, the hypercall page, and the two calls a
+ * VMBus client needs.  hv-core-protocol.md 2.2 and 3 (TLFS 2.6, 3).
+ *
+ * Order rule (TLFS 3.13): GUEST_OS_ID must be non-zero before the hypercall
+ * page is enabled, or the enable bit does not stick.  The page is filled by
+ * the hypervisor; we only make it executable and call offset 0.
+ */
+#include <string.h>
+
+#include "../kernel/kernel.h"
+#include "hv.h"
+#include "hv_seam.h"
+
+struct hv hv;
+
+/* Names of the status codes we may see (3.5), indexed by code. */
+static const char *const status_names[] = {
+	[HV_STATUS_SUCCESS] = "success",
+	[HV_STATUS_INVALID_HYPERCALL_CODE] = "invalid hypercall code",
+	[HV_STATUS_INVALID_HYPERCALL_INPUT] = "invalid hypercall input",
+	[HV_STATUS_INVALID_ALIGNMENT] = "invalid alignment",
+	[HV_STATUS_INVALID_PARAMETER] = "invalid parameter",
+	[HV_STATUS_ACCESS_DENIED] = "access denied",
+	[HV_STATUS_INVALID_PARTITION_STATE] = "invalid partition state",
+	[HV_STATUS_OPERATION_DENIED] = "operation denied",
+	[HV_STATUS_UNKNOWN_PROPERTY] = "unknown property",
+	[HV_STATUS_PROPERTY_VALUE_OUT_OF_RANGE] = "property value out of range",
+	[HV_STATUS_INSUFFICIENT_MEMORY] = "insufficient memory",
+	[HV_STATUS_PARTITION_TOO_DEEP] = "partition too deep",
+	[HV_STATUS_INVALID_PARTITION_ID] = "invalid partition id",
+	[HV_STATUS_INVALID_VP_INDEX] = "invalid VP index",
+	[HV_STATUS_NOT_FOUND] = "not found",
+	[HV_STATUS_INVALID_PORT_ID] = "invalid port id",
+	[HV_STATUS_INVALID_CONNECTION_ID] = "invalid connection id",
+	[HV_STATUS_INSUFFICIENT_BUFFERS] = "insufficient buffers",
+	[HV_STATUS_NOT_ACKNOWLEDGED] = "not acknowledged",
+	[HV_STATUS_INVALID_VP_STATE] = "invalid VP state",
+	[HV_STATUS_ACKNOWLEDGED] = "acknowledged",
+	[HV_STATUS_INVALID_SAVE_RESTORE_STATE] = "invalid save/restore state",
+	[HV_STATUS_INVALID_SYNIC_STATE] = "invalid SynIC state",
+	[HV_STATUS_OBJECT_IN_USE] = "object in use",
+	[HV_STATUS_INVALID_PROXIMITY_DOMAIN_INFO] = "invalid proximity domain info",
+	[HV_STATUS_NO_DATA] = "no data",
+	[HV_STATUS_INACTIVE] = "inactive",
+	[HV_STATUS_NO_RESOURCES] = "no resources",
+	[HV_STATUS_FEATURE_UNAVAILABLE] = "feature unavailable",
+	[HV_STATUS_PARTIAL_PACKET] = "partial packet",
+	[HV_STATUS_PROCESSOR_FEATURE_NOT_SUPPORTED] = "processor feature not supported",
+	[HV_STATUS_INSUFFICIENT_BUFFER] = "insufficient buffer",
+	[HV_STATUS_INVALID_LP_INDEX] = "invalid LP index",
+	[HV_STATUS_INVALID_REGISTER_VALUE] = "invalid register value",
+	[HV_STATUS_OPERATION_FAILED] = "operation failed",
+	[HV_STATUS_TIME_OUT] = "time out",
+	[HV_STATUS_CALL_PENDING] = "call pending",
+	[HV_STATUS_VTL_ALREADY_ENABLED] = "VTL already enabled",
+};
+
+const char *hv_status_name(int status)
+{
+	if (status == HV_E_NOT_PRESENT)
+		return "no hypercall page";
+	if (status == HV_E_TOO_BIG)
+		return "message too big";
+	if (status >= 0 && (size_t)status < ARRAY_SIZE(status_names) && status_names[status])
+		return status_names[status];
+	return "unknown status";
+}
+
+uint64_t hv_make_guest_os_id(void)
+{
+	return HV_OS_ID_OPENSOURCE | (uint64_t)HV_OS_TYPE_DORMANT << HV_OS_ID_TYPE_SHIFT |
+	       (uint64_t)HV_OS_VERSION << HV_OS_ID_VERSION_SHIFT;
+}
+
+int hv_hypercall_init(void)
+{
+	if (!hv_has(HV_MSR_HYPERCALL_AVAILABLE, 0, 0))
+		return HV_E_NOT_PRESENT;
+
+	/* Firmware (Hyper-V's UEFI) may have identified itself already. */
+	hv.firmware_os_id = hv_rdmsr(HV_MSR_GUEST_OS_ID);
+	hv.guest_os_id = hv_make_guest_os_id();
+	hv_wrmsr(HV_MSR_GUEST_OS_ID, hv.guest_os_id);
+
+	uint64_t msr = hv_rdmsr(HV_MSR_HYPERCALL);
+	if ((msr & HV_OVERLAY_ENABLE) && (msr & HV_HYPERCALL_LOCKED)) {
+		/* Locked by firmware: the GPA cannot move; use that page. */
+		hv.hypercall_page = (uint8_t *)(uintptr_t)(msr & HV_OVERLAY_GPFN_MASK);
+		hv.hypercall_page_ours = false;
+	} else {
+		uint64_t page = page_alloc(1, FRAME_VOLATILE);
+		hv.hypercall_page = (uint8_t *)(uintptr_t)page;
+		hv.hypercall_page_ours = true;
+		hv_wrmsr(HV_MSR_HYPERCALL,
+			 page | (msr & HV_OVERLAY_RESERVED_MASK) | HV_OVERLAY_ENABLE);
+		if (!(hv_rdmsr(HV_MSR_HYPERCALL) & HV_OVERLAY_ENABLE)) {
+			kprintf("hv: hypercall page did not enable (GUEST_OS_ID 0x%lx)\n",
+				hv.guest_os_id);
+			page_free(page, 1);
+			hv.hypercall_page = NULL;
+			return HV_E_NOT_PRESENT;
+		}
+	}
+	paging_set_exec((uint64_t)(uintptr_t)hv.hypercall_page, true);
+
+	/* Input blocks must be 8-byte aligned, inside one page, and ordinary
+	 * RAM rather than an overlay (3.2): a page of our own. */
+	hv.input = (void *)(uintptr_t)page_alloc(1, FRAME_VOLATILE);
+	return HV_STATUS_SUCCESS;
+}
+
+void hv_hypercall_teardown(void)
+{
+	if (hv.hypercall_page && hv.hypercall_page_ours) {
+		uint64_t msr = hv_rdmsr(HV_MSR_HYPERCALL);
+		hv_wrmsr(HV_MSR_HYPERCALL, msr & HV_OVERLAY_RESERVED_MASK);
+		paging_set_exec((uint64_t)(uintptr_t)hv.hypercall_page, false);
+		page_free((uint64_t)(uintptr_t)hv.hypercall_page, 1);
+	}
+	hv.hypercall_page = NULL;
+	if (hv.input)
+		page_free((uint64_t)(uintptr_t)hv.input, 1);
+	hv.input = NULL;
+	/* Clearing the OS id also disables a page we could not own (2.2). */
+	if (hv.guest_os_id)
+		hv_wrmsr(HV_MSR_GUEST_OS_ID, 0);
+	hv.guest_os_id = 0;
+}
+
+/* Callers check hv.hypercall_page first; the result is RAX as returned. */
+uint64_t hv_hypercall(uint64_t control, uint64_t input, uint64_t output)
+{
+	hv.hypercalls++;
+	return hv_hypercall_page_call(hv.hypercall_page, control, input, output);
+}
+
+int hv_post_message(uint32_t connection_id, uint32_t type, const void *payload, size_t len)
+{
+	if (len == 0 || len > HV_MESSAGE_PAYLOAD_MAX)
+		return HV_E_TOO_BIG;
+	if (!hv.hypercall_page || !hv.input)
+		return HV_E_NOT_PRESENT;
+	/* One input page, so callers must not post from interrupt context
+	 * while thread context is posting. */
+	struct hv_post_message_input *in = hv.input;
+	in->connection_id = connection_id;
+	in->reserved = 0;
+	in->message_type = type;
+	in->payload_size = (uint32_t)len;
+	memcpy(in->payload, payload, len);
+	uint64_t r = hv_hypercall(HVCALL_POST_MESSAGE, (uint64_t)(uintptr_t)in, 0);
+	return (int)(r & HV_HYPERCALL_STATUS_MASK);
+}
+
+int hv_signal_event(uint32_t connection_id, uint16_t flag)
+{
+	if (!hv.hypercall_page)
+		return HV_E_NOT_PRESENT;
+	uint64_t input = connection_id | (uint64_t)flag << HV_SIGNAL_FLAG_SHIFT;
+	uint64_t r = hv_hypercall(HVCALL_SIGNAL_EVENT | HV_HYPERCALL_FAST, input, 0);
+	return (int)(r & HV_HYPERCALL_STATUS_MASK);
+}
