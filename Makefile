@@ -143,7 +143,7 @@ run-kvm: deps all $(BUILD)/OVMF_VARS.fd
 
 # --- tests ----------------------------------------------------------------
 
-UNIT_TESTS := frame heap aml fmt cmdline bootmem elfimage
+UNIT_TESTS := frame heap aml fmt cmdline bootmem elfimage hv
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikernel -Iboot -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
@@ -155,10 +155,15 @@ $(BUILD)/tests/test_fmt: kernel/fmt.c
 $(BUILD)/tests/test_cmdline: kernel/cmdline.c kernel/fmt.c
 $(BUILD)/tests/test_bootmem: boot/bootmem.c
 $(BUILD)/tests/test_elfimage: boot/elfimage.c
+HV_GUEST := $(filter-out hv/seam_hw.c,$(wildcard hv/*.c))
+HVSIM    := tests/hvsim/core.c tests/hvsim/synic.c tests/hvsim/timers.c tests/hvsim/seam.c
+$(BUILD)/tests/test_hv: $(HV_GUEST) $(HVSIM) tests/unit/hv_host.c
+
+$(UNIT_BINS): $(wildcard kernel/*.h hv/*.h boot/*.h tests/hvsim/*.h tests/unit/*.h) Makefile
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -o $@ $^ -lcmocka
+	$(CC) $(HOST_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 
 unit: $(UNIT_BINS)
 

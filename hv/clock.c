@@ -18,14 +18,6 @@ uint64_t hv_ref_time_from_page(const struct hv_tsc_page *p, uint64_t tsc, bool *
 	return hi + (uint64_t)p->tsc_offset;
 }
 
-static uint64_t rdtsc_ordered(void)
-{
-	uint32_t lo, hi;
-	/* LFENCE keeps the TSC read after the page loads (5.2 step 3). */
-	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
-
 /* 5.2 read algorithm: retry while the sequence changes under us. */
 uint64_t hv_ref_time(void)
 {
@@ -36,7 +28,7 @@ uint64_t hv_ref_time(void)
 			break;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		bool valid;
-		uint64_t t = hv_ref_time_from_page(p, rdtsc_ordered(), &valid);
+		uint64_t t = hv_ref_time_from_page(p, hv_rdtsc_ordered(), &valid);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (p->tsc_sequence == seq)
 			return t;

@@ -44,3 +44,13 @@ void hv_crash_report(const char *msg)
 		hv_wrmsr(HV_MSR_CRASH_P0 + i, p[i]);
 	hv_wrmsr(HV_MSR_CRASH_CTL, ctl);
 }
+
+void hv_crash_teardown(void)
+{
+	if (panic_notify == hv_crash_report)
+		panic_notify = NULL;
+	if (hv.crash_page)
+		page_free((uint64_t)(uintptr_t)hv.crash_page, 1);
+	hv.crash_page = NULL;
+	hv.crash_msrs = false;
+}

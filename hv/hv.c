@@ -10,7 +10,8 @@
 
 void hv_read_version(struct hv *h);
 
-static void hv_init(void)
+
+void hv_init(void)
 {
 	if (!hv_detect(&hv)) {
 		uint32_t r[4];
@@ -65,7 +66,7 @@ void hv_teardown(void)
 	hv_stimer_stop();
 	hv_synic_teardown();
 	hv_clock_teardown();
+	hv_crash_teardown();
 	hv_hypercall_teardown();
-	panic_notify = NULL;
 	hv.present = false;
 }

@@ -115,8 +115,10 @@ void hv_stimer_stop(void);
 /* crash.c */
 void hv_crash_init(void);
 void hv_crash_report(const char *msg);
+void hv_crash_teardown(void);
 
-/* hv.c */
+/* hv.c: hv_init runs as an INIT_PLATFORM initcall. */
+void hv_init(void);
 void hv_teardown(void);
 
 #endif

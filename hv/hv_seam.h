@@ -15,6 +15,9 @@
 void hv_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
 uint64_t hv_rdmsr(uint32_t msr);
 void hv_wrmsr(uint32_t msr, uint64_t value);
+/* The TSC, read after all earlier loads (LFENCE; RDTSC): the reference TSC
+ * page is only meaningful against the TSC the hypervisor defines. */
+uint64_t hv_rdtsc_ordered(void);
 
 /* Call the hypercall page at 'page' (TLFS 3.2): RCX = control,
  * RDX = input (GPA or fast value), R8 = output; returns RAX. */

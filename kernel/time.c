@@ -38,11 +38,22 @@ uint64_t tsc_to_ns(uint64_t delta)
 	return (uint64_t)(((unsigned __int128)delta * ns_mult) >> 32);
 }
 
+/* A platform clock may switch source underneath us (Hyper-V's TSC page
+ * turning invalid and the reference counter taking over rounds one 100 ns
+ * unit differently): never let the clock step back. */
+static uint64_t clock_last;
+
 uint64_t time_ns(void)
 {
-	if (clock_fn)
-		return clock_fn() - clock_base;
-	return tsc_to_ns(rdtsc() - kernel_entry_tsc);
+	if (!clock_fn)
+		return tsc_to_ns(rdtsc() - kernel_entry_tsc);
+	uint64_t now = clock_fn() - clock_base;
+	uint64_t last = __atomic_load_n(&clock_last, __ATOMIC_RELAXED);
+	while (now > last &&
+	       !__atomic_compare_exchange_n(&clock_last, &last, now, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	return now > last ? now : last;
 }
 
 void delay_us(uint64_t us)
