@@ -33,9 +33,15 @@ ECFLAGS := -std=gnu11 -O2 $(WARN) -fpic -ffreestanding -fno-stack-protector \
 	-fno-stack-check -fshort-wchar -mno-red-zone -maccumulate-outgoing-args \
 	-DGNU_EFI_USE_MS_ABI -I$(EFIINC) -I$(EFIINC)/x86_64 -MMD -MP
 
-KSRC    := $(wildcard kernel/*.c) $(wildcard hv/*.c) $(wildcard app/*.c)
+KSRC    := $(wildcard kernel/*.c) $(filter-out hv/seam_hw.c,$(wildcard hv/*.c)) $(wildcard app/*.c)
 KASM    := $(wildcard kernel/*.S) $(wildcard hv/*.S)
-KOBJ    := $(KSRC:%.c=$(BUILD)/%.o) $(KASM:%.S=$(BUILD)/%.o) $(BUILD)/font.o
+KOBJ_COMMON := $(KSRC:%.c=$(BUILD)/%.o) $(KASM:%.S=$(BUILD)/%.o) $(BUILD)/font.o
+# The real kernel reaches the hypervisor through the instructions; the
+# hvsim test kernel through the emulated host (tests/hvsim).
+KOBJ    := $(KOBJ_COMMON) $(BUILD)/hv/seam_hw.o
+SIMSRC  := tests/hvsim/core.c tests/hvsim/synic.c tests/hvsim/timers.c tests/hvsim/seam.c \
+	tests/hvsim/kglue.c
+KOBJ_SIM := $(KOBJ_COMMON) $(SIMSRC:%.c=$(BUILD)/%.o)
 BSRC    := boot/loader.c boot/bootmem.c boot/elfimage.c boot/efi_libc.c
 BOBJ    := $(BSRC:%.c=$(BUILD)/%.o) $(BUILD)/boot/handoff.o
 
@@ -43,7 +49,7 @@ NEWLIB_STAMP := $(NEWLIB)/.built
 DEPS_STAMP   := $(BUILD)/.deps
 
 .PHONY: all deps image vhdx run run-kvm test unit bench clean distclean
-all: $(BUILD)/BOOTX64.EFI $(BUILD)/dormant.elf $(BUILD)/dormant.img
+all: $(BUILD)/BOOTX64.EFI $(BUILD)/dormant.elf $(BUILD)/dormant.img $(BUILD)/dormant-hvsim.img
 
 deps: $(DEPS_STAMP) $(NEWLIB_STAMP)
 
@@ -59,7 +65,7 @@ $(NEWLIB_STAMP): scripts/newlib.sh | $(DEPS_STAMP)
 # --- kernel ---------------------------------------------------------------
 
 # Flags live here: a change to this file rebuilds everything.
-$(KOBJ) $(BOBJ): Makefile
+$(KOBJ) $(KOBJ_SIM) $(BOBJ): Makefile
 
 $(BUILD)/%.o: %.c $(NEWLIB_STAMP)
 	@mkdir -p $(dir $@)
@@ -80,17 +86,25 @@ KLIBS := -Wl,--start-group $(NLTARGET)/lib/libc.a $(NLTARGET)/lib/libm.a $(LIBGC
 
 # Two links: the second carries the symbol table made from the first.
 # The table sits after all code, so no function moves; checked below.
+# $(call link_kernel,OUTPUT,OBJECTS)
+define link_kernel
+	sh scripts/mksyms.sh - $(1).syms0.S
+	$(CC) -c $(1).syms0.S -o $(1).syms0.o
+	$(CC) $(KLDFLAGS) -o $(1).pass1 $(2) $(1).syms0.o $(KLIBS)
+	sh scripts/mksyms.sh $(1).pass1 $(1).syms.S
+	$(CC) -c $(1).syms.S -o $(1).syms.o
+	$(CC) $(KLDFLAGS) -o $(1) $(2) $(1).syms.o $(KLIBS)
+	@nm -n $(1).pass1 | grep -i ' t ' > $(1).syms1.txt
+	@nm -n $(1) | grep -i ' t ' > $(1).syms2.txt
+	@cmp -s $(1).syms1.txt $(1).syms2.txt || \
+		{ echo "ksyms: functions moved between links" >&2; rm -f $(1); exit 1; }
+endef
+
 $(BUILD)/dormant.elf: $(KOBJ) linker.ld scripts/mksyms.sh
-	sh scripts/mksyms.sh - $(BUILD)/ksyms0.S
-	$(CC) -c $(BUILD)/ksyms0.S -o $(BUILD)/ksyms0.o
-	$(CC) $(KLDFLAGS) -o $(BUILD)/dormant.pass1.elf $(KOBJ) $(BUILD)/ksyms0.o $(KLIBS)
-	sh scripts/mksyms.sh $(BUILD)/dormant.pass1.elf $(BUILD)/ksyms.S
-	$(CC) -c $(BUILD)/ksyms.S -o $(BUILD)/ksyms.o
-	$(CC) $(KLDFLAGS) -o $@ $(KOBJ) $(BUILD)/ksyms.o $(KLIBS)
-	@nm -n $(BUILD)/dormant.pass1.elf | grep -i ' t ' > $(BUILD)/syms1.txt
-	@nm -n $@ | grep -i ' t ' > $(BUILD)/syms2.txt
-	@cmp -s $(BUILD)/syms1.txt $(BUILD)/syms2.txt || \
-		{ echo "ksyms: functions moved between links" >&2; rm -f $@; exit 1; }
+	$(call link_kernel,$@,$(KOBJ))
+
+$(BUILD)/dormant-hvsim.elf: $(KOBJ_SIM) linker.ld scripts/mksyms.sh
+	$(call link_kernel,$@,$(KOBJ_SIM))
 
 # --- loader ---------------------------------------------------------------
 
@@ -115,6 +129,10 @@ $(BUILD)/BOOTX64.EFI: $(BUILD)/loader.so
 
 $(BUILD)/dormant.img: $(BUILD)/BOOTX64.EFI $(BUILD)/dormant.elf scripts/mkimage.sh
 	sh scripts/mkimage.sh $@ $(BUILD)/BOOTX64.EFI $(BUILD)/dormant.elf "$(CMDLINE)"
+
+# The test image: the same kernel on the emulated Hyper-V host.
+$(BUILD)/dormant-hvsim.img: $(BUILD)/BOOTX64.EFI $(BUILD)/dormant-hvsim.elf scripts/mkimage.sh
+	sh scripts/mkimage.sh $@ $(BUILD)/BOOTX64.EFI $(BUILD)/dormant-hvsim.elf "$(CMDLINE)"
 
 image: $(BUILD)/dormant.img
 
@@ -179,4 +197,4 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/kernel/*.d $(BUILD)/app/*.d $(BUILD)/boot/*.d)
+-include $(wildcard $(BUILD)/kernel/*.d $(BUILD)/hv/*.d $(BUILD)/app/*.d $(BUILD)/boot/*.d $(BUILD)/tests/hvsim/*.d)

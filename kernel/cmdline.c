@@ -21,7 +21,7 @@ struct opt {
 
 static const struct opt opts[] = {
 	FLAG(test), FLAG(selftest), FLAG(acpidump), FLAG(nofb), FLAG(verbose),
-	VALUE(crash), VALUE(hz),
+	VALUE(crash), VALUE(hz), VALUE(hvsim),
 };
 
 static void warn(struct kopts *o, const char *word)

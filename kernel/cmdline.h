@@ -25,6 +25,7 @@ struct kopts {
 	bool verbose;
 	char crash[CMDLINE_VALUE_MAX];	/* deliberate crash: pf, ud, panic */
 	char hz[CMDLINE_VALUE_MAX];	/* tick rate */
+	char hvsim[CMDLINE_VALUE_MAX];	/* test image: emulated host profile */
 	int argc;
 	char *argv[CMDLINE_MAX_ARGS + 1];
 	char words[CMDLINE_MAX];	/* backing store for argv */

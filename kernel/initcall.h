@@ -36,6 +36,10 @@ struct ktest {
 #define KTEST(n, f)							\
 	static const struct ktest __ktest_##f				\
 	__attribute__((section(".ktest"), used, aligned(8))) = { n, f }
+/* Runs after every KTEST (for tests that take something down). */
+#define KTEST_LATE(n, f)						\
+	static const struct ktest __ktest_##f				\
+	__attribute__((section(".ktest.late"), used, aligned(8))) = { n, f }
 
 /* main.c */
 void run_initcalls(int level);

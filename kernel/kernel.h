@@ -97,6 +97,7 @@ uint32_t lapic_id(void);
 void lapic_timer_periodic(uint32_t count, uint8_t vector);
 void lapic_timer_stop(void);
 void lapic_timer_oneshot_raw(uint32_t count);
+void lapic_timer_oneshot(uint32_t count, uint8_t vector);
 uint32_t lapic_timer_current(void);
 void lapic_self_ipi(uint8_t vector);
 bool lapic_is_x2apic(void);
@@ -120,6 +121,7 @@ struct time_platform {
 };
 void time_register_platform(const struct time_platform *p);
 void time_tick(void);			/* for a platform tick source */
+void time_calibrate(uint64_t (*ref_ns)(void), uint64_t *tsc_hz, uint64_t *lapic_hz);
 extern uint64_t tsc_hz;
 extern volatile uint64_t ticks;
 extern uint32_t tick_hz;

@@ -89,6 +89,12 @@ void lapic_timer_oneshot_raw(uint32_t count)
 	wr(LAPIC_TIMER_INIT, count);
 }
 
+void lapic_timer_oneshot(uint32_t count, uint8_t vector)
+{
+	wr(LAPIC_LVT_TIMER, vector);
+	wr(LAPIC_TIMER_INIT, count);
+}
+
 uint32_t lapic_timer_current(void)
 {
 	return rd(LAPIC_TIMER_CUR);

@@ -105,7 +105,9 @@ static bool t_timer_progress(void)
 	uint64_t expect = tick_hz / 10;
 	kprintf("# %lu ticks in %lu us (expected about %lu)\n", t1 - t0,
 		(n1 - n0) / 1000, expect);
-	CHECK(n1 - n0 >= 100000000ull);
+	/* The delay runs on the calibrated TSC, the clock may be another
+	 * source: they agree within 1%. */
+	CHECK(n1 - n0 >= 99000000ull && n1 - n0 <= 110000000ull);
 	CHECK(t1 - t0 >= expect / 2 && t1 - t0 <= expect * 2);
 	return true;
 }

@@ -80,31 +80,52 @@ static void lapic_tick(struct trap_frame *f, void *ctx)
 	time_tick();
 }
 
-/* Measure the TSC and the APIC timer against a clock in nanoseconds. */
-static const char *calibrate(void)
+/* Measure the TSC and the APIC timer against 'ref' (nanoseconds). */
+/* Read the reference clock with the TSC on both sides; the midpoint is
+ * the TSC at the reading, whatever the read costs (an emulated MSR read
+ * takes microseconds). */
+static uint64_t sample(uint64_t (*ref)(void), uint64_t *tsc)
 {
-	uint64_t (*ref)(void) = reftimer_read_ns;
-	const char *src = reftimer_init();
-	if (!src && plat && plat->clock_ns) {
-		ref = plat->clock_ns;
-		src = plat->clock_name;
-	}
-	if (!src)
-		return NULL;
+	uint64_t before = rdtsc();
+	uint64_t t = ref();
+	*tsc = before + (rdtsc() - before) / 2;
+	return t;
+}
+
+void time_calibrate(uint64_t (*ref)(void), uint64_t *tsc, uint64_t *lapic)
+{
 	uint64_t flags = read_rflags();
+	uint64_t c0, c1;
 	cli();
 	lapic_timer_oneshot_raw(0xffffffffu);
-	uint64_t t0 = ref(), c0 = rdtsc(), t1;
+	uint32_t l0 = lapic_timer_current();
+	uint64_t t0 = sample(ref, &c0), t1;
 	do
-		t1 = ref();
+		t1 = sample(ref, &c1);
 	while (t1 - t0 < CALIBRATE_NS);
-	uint64_t c1 = rdtsc();
-	uint64_t counted = 0xffffffffu - lapic_timer_current();
+	uint64_t counted = l0 - lapic_timer_current();
 	lapic_timer_stop();
 	if (flags & RFLAGS_IF)
 		sti();
-	tsc_hz = (c1 - c0) * NS / (t1 - t0);
-	lapic_hz = counted * NS / (t1 - t0);
+	*tsc = (c1 - c0) * NS / (t1 - t0);
+	*lapic = counted * NS / (t1 - t0);
+}
+
+/* A hypervisor's reference clock is the authority where there is one
+ * (TLFS: calibrate against the reference counter); else HPET/PM timer. */
+static const char *calibrate(void)
+{
+	uint64_t (*ref)(void) = NULL;
+	const char *src = NULL;
+	if (plat && plat->clock_ns) {
+		ref = plat->clock_ns;
+		src = plat->clock_name;
+	} else if ((src = reftimer_init()) != NULL) {
+		ref = reftimer_read_ns;
+	}
+	if (!src)
+		return NULL;
+	time_calibrate(ref, &tsc_hz, &lapic_hz);
 	return src;
 }
 

@@ -36,12 +36,12 @@ class Boot:
         return self.rc >> 1
 
 
-def make_image(build, workdir, cmdline, kernel='default'):
-    """Copy build/dormant.img (or make one with another kernel file, or
-    none: kernel='-') and set its command line."""
+def make_image(build, workdir, cmdline, kernel='default', image='dormant.img'):
+    """Copy build/IMAGE (or make one with another kernel file, or none:
+    kernel='-') and set its command line."""
     img = os.path.join(workdir, 'disk.img')
     if kernel == 'default':
-        shutil.copyfile(os.path.join(build, 'dormant.img'), img)
+        shutil.copyfile(os.path.join(build, image), img)
     else:
         subprocess.run(['sh', os.path.join(ROOT, 'scripts/mkimage.sh'), img,
                         os.path.join(build, 'BOOTX64.EFI'), kernel, cmdline],
@@ -56,13 +56,13 @@ def make_image(build, workdir, cmdline, kernel='default'):
 
 def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
          extra=(), kernel='default', timeout=60, until=None, inputs=(),
-         log=None):
+         log=None, image='dormant.img'):
     """Boot and wait for QEMU to exit, for the regex-free substring 'until'
     to appear on the serial port, or for the timeout.  'inputs' is a list of
     (after_substring, text) pairs typed on the serial console."""
     workdir = tempfile.mkdtemp(prefix='dormant-test-')
     try:
-        img = make_image(build, workdir, cmdline, kernel)
+        img = make_image(build, workdir, cmdline, kernel, image)
         vars_copy = os.path.join(workdir, 'vars.fd')
         shutil.copyfile(ovmf_vars, vars_copy)
         cmd = ['qemu-system-x86_64', '-machine', 'q35', '-accel', 'tcg',

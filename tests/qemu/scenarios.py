@@ -44,7 +44,9 @@ def usable_mib(b):
 
 def memory(lo, hi):
     def check(b):
-        p = clean_boot(b) + need(b.serial, 'demo: ran for 1 s', 'S5 yes')
+        p = clean_boot(b) + need(b.serial, 'demo: ran for 1 s', 'S5 yes',
+                                  'hv: not running on Hyper-V (TCGTCGTCGTCG)',
+                                  'tick 100 Hz (lapic timer)')
         mib = usable_mib(b)
         if mib is None or not lo <= mib <= hi:
             p.append('usable memory %r MiB not in [%d, %d]' % (mib, lo, hi))
@@ -137,7 +139,31 @@ def unknown_option(b):
     return clean_boot(b) + need(b.serial, "cmdline: unknown option 'frobnicate' ignored")
 
 
+def no_gp(b):
+    return ['the guest did something Hyper-V would #GP'] if 'hvsim: #GP' in b.serial else []
+
+
+def hvsim_ktap(*needles):
+    def check(b):
+        return ktap(b) + need(b.serial, *needles) + no_gp(b)
+    return check
+
+
+def hvsim_crash(b):
+    return need(b.serial, 'panic: deliberate panic',
+                'hvsim: guest crash reported: P0=0x646f726d',
+                'message "deliberate panic requested on the command line (crash=panic)"') + \
+        ([] if b.guest_status == PANIC_STATUS else ['guest status %r' % b.guest_status])
+
+
+def hvsim_demo(b):
+    return clean_boot(b) + no_gp(b) + need(
+        b.serial, 'demo: ran for 2 s',
+        'hvsim: at power-off: no overlay page, SynIC off, SINTs masked, timers off, guest id clear')
+
+
 RUN1 = 'test -- --run-for 1'
+HVSIM = 'dormant-hvsim.img'
 
 ALL = [
     Scenario('boot/mem-128M', memory(100, 128), cmdline=RUN1, mem='128M'),
@@ -167,4 +193,20 @@ ALL = [
     Scenario('app/exit-status', app_status, cmdline='test -- --bogus'),
     Scenario('cmdline/unknown-option', unknown_option,
              cmdline='test frobnicate -- --run-for 0'),
+    Scenario('hvsim/current-host', hvsim_ktap(
+        'hvsim: emulated Hyper-V host, profile current',
+        'hv: Microsoft Hv 10.0 build 26100',
+        'SynIC on (SINT2 vector', 'clock tsc page, frequencies from MSRs, crash MSRs on',
+        '(from hyper-v), clock hyper-v tsc page, tick 100 Hz (hyper-v stimer0, direct)',
+        'ok 18 hv_teardown'),
+        cmdline='selftest', image=HVSIM),
+    Scenario('hvsim/old-host', hvsim_ktap(
+        'hvsim: emulated Hyper-V host, profile old',
+        'hv: Microsoft Hv 6.3 build 9600', ', AutoEOI)',
+        'clock TIME_REF_COUNT, frequencies calibrated',
+        '(from hyper-v TIME_REF_COUNT), clock hyper-v TIME_REF_COUNT, '
+        'tick 100 Hz (hyper-v stimer0, message)'),
+        cmdline='selftest hvsim=old', image=HVSIM),
+    Scenario('hvsim/panic-in-crash-msrs', hvsim_crash, cmdline='test crash=panic', image=HVSIM),
+    Scenario('hvsim/demo-and-teardown', hvsim_demo, cmdline='test -- --run-for 2', image=HVSIM),
 ]

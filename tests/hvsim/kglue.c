@@ -1,0 +1,346 @@
+/*
+ * kglue.c - the emulated Hyper-V host inside a test build of the kernel
+ * (build/dormant-hvsim.img), where the guest's real hv/ code runs on
+ * QEMU's software CPU against it.
+ *
+ * The platform: the TSC is the real one; interrupts are LAPIC self-IPIs
+ * (AutoEOI is emulated by EOIing at delivery); the synthetic timers ride on
+ * the LAPIC timer, which the guest does not use once it ticks from stimer0;
+ * the hypercall page holds VMCALL, which raises #UD here, and the #UD
+ * handler carries the hypercall out.  Pick a host profile with
+ * hvsim=current|old on the command line.
+ *
+ * Its KTAP tests join the "selftest" run.
+ */
+#include <string.h>
+
+#include "../../hv/hv.h"
+#include "../../kernel/cpu.h"
+#include "../../kernel/initcall.h"
+#include "../../kernel/kernel.h"
+#include "../../kernel/trap.h"
+#include "hvsim.h"
+
+#define VMCALL_LEN	3
+
+static uint8_t timer_vector;
+static uint64_t lapic_hz;
+static volatile bool aeoi_pending[256];
+
+static uint64_t k_rdtsc(void)
+{
+	return rdtsc();
+}
+
+static void k_raise(uint8_t vector, bool auto_eoi)
+{
+	if (auto_eoi)
+		aeoi_pending[vector] = true;
+	lapic_self_ipi(vector);
+}
+
+/* AutoEOI: the "hypervisor" completes the interrupt as it is delivered. */
+static void k_irq_entry(uint8_t vector)
+{
+	if (aeoi_pending[vector]) {
+		aeoi_pending[vector] = false;
+		lapic_eoi();
+	}
+}
+
+static void k_arm(uint64_t when)
+{
+	if (!when) {
+		lapic_timer_stop();
+		return;
+	}
+	uint64_t now = hvsim_ref_time();
+	uint64_t count = when > now ? (when - now) * lapic_hz / 10000000ull : 1;
+	lapic_timer_oneshot(count ? (count > 0xffffffffu ? 0xffffffffu : (uint32_t)count) : 1,
+			    timer_vector);
+}
+
+static void k_log(const char *line)
+{
+	kprintf("hvsim: %s\n", line);
+}
+
+static uint64_t k_enter(void)
+{
+	uint64_t f = read_rflags();
+	cli();
+	return f;
+}
+
+static void k_leave(uint64_t f)
+{
+	if (f & RFLAGS_IF)
+		sti();
+}
+
+static const struct hvsim_platform platform = {
+	.rdtsc = k_rdtsc,
+	.raise = k_raise,
+	.arm = k_arm,
+	.log = k_log,
+	.enter = k_enter,
+	.leave = k_leave,
+};
+
+static void timer_isr(struct trap_frame *f, void *ctx)
+{
+	(void)f;
+	(void)ctx;
+	hvsim_poll();
+}
+
+/* VMCALL at offset 0 of the emulated hypercall page (TLFS 3.2 registers). */
+static bool k_exception(struct trap_frame *f)
+{
+	const uint8_t *ip = (const uint8_t *)f->rip;
+	if (f->vector != VEC_UD || !hvsim_is_hypercall_page(f->rip) ||
+	    ip[0] != 0x0f || ip[1] != 0x01 || ip[2] != 0xc1)
+		return false;
+	f->rax = hvsim_hypercall(f->rcx, f->rdx, f->r8);
+	f->rip += VMCALL_LEN;
+	return true;
+}
+
+static void k_crash(void)
+{
+	kprintf("hvsim: guest crash reported: P0=0x%lx P1=0x%lx P2=0x%lx P3=0x%lx P4=%lu "
+		"message \"%s\"\n", hvsim.crash_p[0], hvsim.crash_p[1], hvsim.crash_p[2],
+		hvsim.crash_p[3], hvsim.crash_p[4], hvsim.crash_msg);
+}
+
+/* Registered before hv/'s own hook, so it runs after it (hooks unwind). */
+static void check_at_power_off(void)
+{
+	bool sints = false;
+	for (int i = 0; i < 16; i++)
+		sints |= !(hvsim.sint[i] & (1ull << 16));
+	bool timers = false;
+	for (int i = 0; i < 4; i++)
+		timers |= hvsim.stimer_config[i] & 1;
+	if (!hvsim_any_overlay_on() && !(hvsim.scontrol & 1) && !sints && !timers && !hvsim.os_id)
+		kprintf("hvsim: at power-off: no overlay page, SynIC off, SINTs masked, "
+			"timers off, guest id clear\n");
+	else
+		kprintf("hvsim: at power-off: still enabled:%s%s%s%s%s\n",
+			hvsim_any_overlay_on() ? " overlay" : "", hvsim.scontrol & 1 ? " synic" : "",
+			sints ? " sint" : "", timers ? " stimer" : "", hvsim.os_id ? " guest-id" : "");
+	kprintf("hvsim: %lu hypercalls, %lu messages delivered, %lu EOMs, %lu timer expiries, "
+		"%lu #GP\n", hvsim.hypercalls, hvsim.deliveries, hvsim.eoms, hvsim.timer_fires,
+		hvsim.gp_faults);
+}
+
+static void hvsim_boot(void)
+{
+	const char *name = kopts.hvsim[0] ? kopts.hvsim : "current";
+	const struct hvsim_profile *p = hvsim_profile_by_name(name);
+	if (!p) {
+		kprintf("hvsim: unknown profile '%s' (current, old, tcg); using current\n", name);
+		p = &hvsim_profile_current;
+	}
+	/* The emulated hypervisor needs the true frequencies (it states them
+	 * in its frequency MSRs and counts reference time from the TSC). */
+	const char *src = reftimer_init();
+	if (!src)
+		panic("hvsim: needs an HPET or ACPI PM timer to measure the TSC");
+	uint64_t tsc;
+	time_calibrate(reftimer_read_ns, &tsc, &lapic_hz);
+	timer_vector = irq_alloc_vector(timer_isr, NULL);
+	trap_exception_hook = k_exception;
+	trap_irq_entry_hook = k_irq_entry;
+	hvsim_init(p, &platform, tsc, lapic_hz);
+	hvsim.on_crash = k_crash;
+	power_add_hook(check_at_power_off);
+	kprintf("hvsim: emulated Hyper-V host, profile %s (TSC %lu MHz, APIC timer %lu MHz, "
+		"from %s)\n", p->name, tsc / 1000000, lapic_hz / 1000000, src);
+}
+INITCALL(hvsim_boot, INIT_EMULATION);
+
+/* ---- KTAP tests: the guest's hv/ against the emulated host ---- */
+
+#define CHECK(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			kprintf("# %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+			return false;					\
+		}							\
+	} while (0)
+
+static bool current_profile(void)
+{
+	return hvsim.prof == &hvsim_profile_current;
+}
+
+static bool t_bringup(void)
+{
+	CHECK(hv.present);
+	CHECK(hv.guest_os_id != 0 && hvsim.os_id == hv.guest_os_id);
+	CHECK(hvsim_is_hypercall_page((uint64_t)(uintptr_t)hv.hypercall_page));
+	CHECK(hvsim.ov[HVSIM_OV_SIMP].on && hvsim.ov[HVSIM_OV_SIMP].gpa == (uint64_t)(uintptr_t)hv.simp);
+	CHECK(hvsim.ov[HVSIM_OV_SIEFP].on);
+	CHECK(hvsim.scontrol & 1);
+	CHECK((hvsim.sint[HV_SINT_VMBUS] & 0xff) == hv.sint[HV_SINT_VMBUS].vector);
+	CHECK(!(hvsim.sint[HV_SINT_VMBUS] & HV_SINT_MASKED));
+	if (current_profile()) {
+		CHECK(!hv.auto_eoi && hv.tsc_page && hvsim.ov[HVSIM_OV_TSC].on);
+		CHECK(hv.tsc_hz == hvsim.tsc_hz && hv.apic_hz == hvsim.apic_hz);
+	} else {
+		CHECK(hv.auto_eoi && !hv.tsc_page && hv.tsc_hz == 0);
+	}
+	CHECK(hvsim.gp_faults == 0);
+	return true;
+}
+
+static bool t_stimer_tick(void)
+{
+	uint64_t t0 = ticks, s0 = hv.stimer_ticks, f0 = hvsim.timer_fires;
+	delay_us(200000);
+	uint64_t n = ticks - t0, expect = tick_hz / 5;
+	kprintf("# %lu ticks from stimer0 (%s mode) in 200 ms, expected about %lu\n", n,
+		hv.stimer_direct ? "direct" : "message", expect);
+	CHECK(hv.stimer_on);
+	CHECK(hv.stimer_direct == current_profile());
+	CHECK(n >= expect / 2 && n <= expect * 2);
+	CHECK(hv.stimer_ticks - s0 == n);
+	CHECK(hvsim.timer_fires - f0 >= n);
+	return true;
+}
+
+static bool t_clock(void)
+{
+	uint64_t prev = time_ns();
+	for (int i = 0; i < 20000; i++) {
+		uint64_t now = time_ns();
+		CHECK(now >= prev);
+		prev = now;
+	}
+	/* Within bounds of the TSC, measured with the host's true frequency. */
+	uint64_t c0 = rdtsc(), n0 = time_ns();
+	delay_us(100000);
+	uint64_t c1 = rdtsc(), n1 = time_ns();
+	uint64_t tsc_ns = (uint64_t)((unsigned __int128)(c1 - c0) * 1000000000ull / hvsim.tsc_hz);
+	uint64_t dn = n1 - n0, diff = dn > tsc_ns ? dn - tsc_ns : tsc_ns - dn;
+	kprintf("# clock advanced %lu ns while the TSC says %lu ns\n", dn, tsc_ns);
+	CHECK(diff < tsc_ns / 50 + 1000000);
+	uint64_t reads = hvsim.ref_count_reads;
+	time_ns();
+	/* The TSC page needs no MSR read; without it each read is one. */
+	CHECK(hvsim.ref_count_reads == reads + (current_profile() ? 0 : 1));
+	return true;
+}
+
+static struct {
+	volatile int n;
+	uint8_t first[16];
+	uint8_t data[64];
+	uint8_t size;
+	volatile int nflags;
+	unsigned flag;
+} rx;
+
+static void rx_message(const struct hv_message *m, void *ctx)
+{
+	(void)ctx;
+	if (rx.n < 16)
+		rx.first[rx.n] = m->payload[0];
+	rx.size = m->header.payload_size < sizeof(rx.data) ? m->header.payload_size : sizeof(rx.data);
+	memcpy(rx.data, m->payload, rx.size);
+	rx.n++;
+}
+
+static void rx_event(unsigned flag, void *ctx)
+{
+	(void)ctx;
+	rx.flag = flag;
+	rx.nflags++;
+}
+
+static void echo(const struct hvsim_posted *m)
+{
+	uint8_t out[64] = "echo:";
+	uint32_t n = m->size < 59 ? m->size : 59;
+	memcpy(out + 5, m->data, n);
+	hvsim_queue(HV_SINT_VMBUS, 1, out, (uint8_t)(5 + n));
+}
+
+static bool wait_for(volatile int *counter, int want)
+{
+	uint64_t end = time_ns() + 500000000ull;
+	while (*counter < want && time_ns() < end)
+		sti_hlt();
+	return *counter >= want;
+}
+
+static bool t_post_roundtrip(void)
+{
+	memset(&rx, 0, sizeof(rx));
+	hv_sint_register(HV_SINT_VMBUS, rx_message, rx_event, NULL);
+	hvsim.on_post = echo;
+	int st = hv_post_message(1, 1, "ping dormant", 12);
+	CHECK(st == HV_STATUS_SUCCESS);
+	CHECK(wait_for(&rx.n, 1));
+	CHECK(rx.size == 17 && memcmp(rx.data, "echo:ping dormant", 17) == 0);
+	hvsim.on_post = NULL;
+	st = hv_post_message(77, 1, "x", 1);
+	kprintf("# post to connection 77: %s\n", hv_status_name(st));
+	CHECK(st == HV_STATUS_INVALID_CONNECTION_ID);
+	return true;
+}
+
+static bool t_message_burst(void)
+{
+	memset(&rx, 0, sizeof(rx));
+	hv_sint_register(HV_SINT_VMBUS, rx_message, rx_event, NULL);
+	uint64_t eoms = hvsim.eoms;
+	cli();			/* queue them all before the guest can run */
+	for (uint8_t i = 0; i < 10; i++)
+		hvsim_post(HV_SINT_VMBUS, 1, &i, 1);
+	sti();
+	CHECK(wait_for(&rx.n, 10));
+	for (int i = 0; i < 10; i++)
+		CHECK(rx.first[i] == i);
+	CHECK(hvsim.eoms - eoms == 9);
+	CHECK(hvsim.qlen[HV_SINT_VMBUS] == 0);
+	return true;
+}
+
+static bool t_events(void)
+{
+	memset(&rx, 0, sizeof(rx));
+	hv_sint_register(HV_SINT_VMBUS, rx_message, rx_event, NULL);
+	hvsim_open_port(0x2a, true);
+	uint64_t sig = hvsim.signals;
+	CHECK(hv_signal_event(0x2a, 3) == HV_STATUS_SUCCESS);
+	CHECK(hvsim.signals == sig + 1 && hvsim.last_signal == (0x2a | 3ull << 32));
+	CHECK(hvsim_signal_guest(HV_SINT_VMBUS, 77) == 0);
+	CHECK(wait_for(&rx.nflags, 1));
+	CHECK(rx.flag == 77 && rx.nflags == 1);
+	hv_sint_register(HV_SINT_VMBUS, NULL, NULL, NULL);
+	return true;
+}
+
+static bool t_teardown(void)
+{
+	hv_teardown();
+	CHECK(!hvsim_any_overlay_on());
+	CHECK(!(hvsim.scontrol & 1));
+	CHECK(hvsim.sint[HV_SINT_VMBUS] & HV_SINT_MASKED);
+	CHECK(hvsim.sint[HV_SINT_TIMER] & HV_SINT_MASKED);
+	CHECK(!(hvsim.stimer_config[0] & 1));
+	CHECK(hvsim.os_id == 0 && !(hvsim.hypercall & 1));
+	CHECK(hvsim.gp_faults == 0);
+	return true;
+}
+
+/* Independent of each other; hv_teardown (a late test) runs after all. */
+KTEST("hv_event_flags", t_events);
+KTEST("hv_message_burst_eom", t_message_burst);
+KTEST("hv_post_message_roundtrip", t_post_roundtrip);
+KTEST("hv_clock", t_clock);
+KTEST("hv_stimer_tick", t_stimer_tick);
+KTEST("hv_bringup", t_bringup);
+KTEST_LATE("hv_teardown", t_teardown);
