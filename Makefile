@@ -1,4 +1,4 @@
-# dormant - one entry point: deps, all, run, run-kvm, test, image, vhdx.
+# dormant - one entry point: deps, all, run, run-hvsim, run-kvm, test, bench, image, vhdx.
 # This is meant to stay a boring makefile: explicit rules, no recursion.
 
 BUILD   := build
@@ -48,7 +48,7 @@ BOBJ    := $(BSRC:%.c=$(BUILD)/%.o) $(BUILD)/boot/handoff.o
 NEWLIB_STAMP := $(NEWLIB)/.built
 DEPS_STAMP   := $(BUILD)/.deps
 
-.PHONY: all deps image vhdx run run-kvm test unit bench clean distclean
+.PHONY: all deps image vhdx run run-hvsim run-kvm test unit bench clean distclean
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/dormant.elf $(BUILD)/dormant.img $(BUILD)/dormant-hvsim.img
 
 deps: $(DEPS_STAMP) $(NEWLIB_STAMP)
@@ -142,22 +142,37 @@ $(BUILD)/dormant.vhdx: $(BUILD)/dormant.img
 
 # --- running --------------------------------------------------------------
 
-QEMU_BASE = qemu-system-x86_64 -machine q35 -m $(MEM) -smp $(SMP) \
+# $(call qemu,IMAGE)
+qemu = qemu-system-x86_64 -machine q35 -m $(MEM) -smp $(SMP) \
 	-drive if=pflash,format=raw,readonly=on,file=$(OVMF_CODE) \
 	-drive if=pflash,format=raw,file=$(BUILD)/OVMF_VARS.fd \
-	-drive file=$(BUILD)/dormant.img,format=raw,if=ide \
+	-drive file=$(1),format=raw,if=ide \
 	-serial mon:stdio -display none -net none
+
+# Hyper-V enlightenments KVM can offer (QEMU docs/hyperv.txt names).
+HV_FLAGS := hv-relaxed,hv-vpindex,hv-time,hv-synic,hv-stimer,hv-stimer-direct,hv-frequencies,hv-reset,hv-crash
 
 $(BUILD)/OVMF_VARS.fd: | $(DEPS_STAMP)
 	cp $(OVMF_VARS) $@
 
 run: deps all $(BUILD)/OVMF_VARS.fd
 	@echo "dormant: booting under QEMU (software CPU); quit with Ctrl-A x"
-	$(QEMU_BASE) -accel tcg $(QEMU_EXTRA)
+	$(call qemu,$(BUILD)/dormant.img) -accel tcg $(QEMU_EXTRA)
 
-# Real Hyper-V enlightenments need KVM; unverified on this project's machines.
+# The same demo on the emulated Hyper-V host (HVSIM_PROFILE=current|old).
+HVSIM_PROFILE ?= current
+run-hvsim: deps all $(BUILD)/OVMF_VARS.fd
+	cp $(BUILD)/dormant-hvsim.img $(BUILD)/run-hvsim.img
+	printf '%s\n' "hvsim=$(HVSIM_PROFILE) $(CMDLINE)" > $(BUILD)/run-hvsim.cmdline
+	mcopy -o -i $(BUILD)/run-hvsim.img@@1M $(BUILD)/run-hvsim.cmdline ::/dormant/cmdline.txt
+	@echo "dormant: booting on the emulated Hyper-V host; quit with Ctrl-A x"
+	$(call qemu,$(BUILD)/run-hvsim.img) -accel tcg $(QEMU_EXTRA)
+
+# The real Hyper-V path through KVM's enlightenments; unverified on this
+# project's machines (their KVM cannot run OVMF).
 run-kvm: deps all $(BUILD)/OVMF_VARS.fd
-	$(QEMU_BASE) -accel kvm -cpu host $(QEMU_EXTRA)
+	$(call qemu,$(BUILD)/dormant.img) -accel kvm -cpu host,$(HV_FLAGS) \
+		-device vmbus-bridge $(QEMU_EXTRA)
 
 # --- tests ----------------------------------------------------------------
 
