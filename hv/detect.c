@@ -28,6 +28,9 @@ bool hv_detect(struct hv *h)
 	memcpy(h->vendor + 0, &r[1], 4);
 	memcpy(h->vendor + 4, &r[2], 4);
 	memcpy(h->vendor + 8, &r[3], 4);
+	for (int i = 0; i < 12; i++)	/* for the log: informational only */
+		if (h->vendor[i] < ' ' || h->vendor[i] > '~')
+			h->vendor[i] = '.';
 	h->vendor[12] = 0;
 	if (h->max_leaf < HV_CPUID_MIN_MAX_LEAF || h->max_leaf > HV_CPUID_VENDOR + 0xff)
 		return false;
@@ -48,7 +51,6 @@ bool hv_detect(struct hv *h)
 }
 
 /* Leaf 0x40000002 reads as zeros until GUEST_OS_ID is set (1.1). */
-void hv_read_version(struct hv *h);
 void hv_read_version(struct hv *h)
 {
 	uint32_t r[4];

@@ -8,24 +8,12 @@
 #include "hv.h"
 #include "hv_seam.h"
 
-void hv_read_version(struct hv *h);
-
 
 void hv_init(void)
 {
 	if (!hv_detect(&hv)) {
-		uint32_t r[4];
-		hv_cpuid(HV_CPUID_VENDOR, 0, r);
-		char vendor[13];
-		__builtin_memcpy(vendor, &r[1], 4);
-		__builtin_memcpy(vendor + 4, &r[2], 4);
-		__builtin_memcpy(vendor + 8, &r[3], 4);
-		vendor[12] = 0;
-		for (int i = 0; i < 12; i++)
-			if (vendor[i] < ' ' || vendor[i] > '~')
-				vendor[i] = '.';
-		kprintf("hv: not running on Hyper-V (%s)\n", hv.vendor[0] || r[1]
-			? vendor : "no hypervisor");
+		kprintf("hv: not running on Hyper-V (%s)\n",
+			hv.vendor[0] ? hv.vendor : "no hypervisor");
 		return;
 	}
 	int st = hv_hypercall_init();

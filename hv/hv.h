@@ -29,7 +29,6 @@
 #define HV_E_NOT_PRESENT	0x10000
 #define HV_E_TOO_BIG		0x10001
 
-struct hv_msg;
 typedef void (*hv_msg_handler)(const struct hv_message *msg, void *ctx);
 typedef void (*hv_event_handler)(unsigned flag, void *ctx);
 
@@ -79,8 +78,10 @@ struct hv {
 
 extern struct hv hv;
 
-/* detect.c */
+/* detect.c: hv_detect fills h->vendor for any hypervisor, even one
+ * without the Hv#1 interface; the version leaf needs a guest OS id first. */
 bool hv_detect(struct hv *h);
+void hv_read_version(struct hv *h);
 bool hv_has(uint32_t eax_bits, uint32_t ebx_bits, uint32_t edx_bits);
 
 /* hypercall.c */

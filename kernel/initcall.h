@@ -41,6 +41,16 @@ struct ktest {
 	static const struct ktest __ktest_##f				\
 	__attribute__((section(".ktest.late"), used, aligned(8))) = { n, f }
 
+/* In a KTEST function: report a failed condition as a KTAP diagnostic
+ * and fail the test. */
+#define KTEST_CHECK(cond)						\
+	do {								\
+		if (!(cond)) {						\
+			kprintf("# %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+			return false;					\
+		}							\
+	} while (0)
+
 /* main.c */
 void run_initcalls(int level);
 

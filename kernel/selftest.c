@@ -24,13 +24,7 @@ int probe_ud(void);
 int probe_sse(uint64_t seed, volatile uint64_t *ticks, uint64_t n);
 extern char probe_read_fault[], probe_ud_fault[];
 
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			kprintf("# %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			return false;					\
-		}							\
-	} while (0)
+#define CHECK KTEST_CHECK
 
 static bool t_frame_rules(void)
 {
