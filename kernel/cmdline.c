@@ -20,7 +20,7 @@ struct opt {
 #define VALUE(n)	{ #n, OPT_VALUE, offsetof(struct kopts, n) }
 
 static const struct opt opts[] = {
-	FLAG(test), FLAG(selftest), FLAG(acpidump), FLAG(nofb), FLAG(verbose),
+	FLAG(test), FLAG(selftest), FLAG(acpidump), FLAG(nofb),
 	VALUE(crash), VALUE(hz), VALUE(hvsim),
 };
 

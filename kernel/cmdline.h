@@ -22,7 +22,6 @@ struct kopts {
 	bool selftest;		/* run the in-kernel KTAP self-tests */
 	bool acpidump;		/* hex-dump the DSDT on the console */
 	bool nofb;		/* no framebuffer console */
-	bool verbose;
 	char crash[CMDLINE_VALUE_MAX];	/* deliberate crash: pf, ud, panic */
 	char hz[CMDLINE_VALUE_MAX];	/* tick rate */
 	char hvsim[CMDLINE_VALUE_MAX];	/* test image: emulated host profile */
