@@ -33,14 +33,17 @@ ECFLAGS := -std=gnu11 -O2 $(WARN) -fpic -ffreestanding -fno-stack-protector \
 	-fno-stack-check -fshort-wchar -mno-red-zone -maccumulate-outgoing-args \
 	-DGNU_EFI_USE_MS_ABI -I$(EFIINC) -I$(EFIINC)/x86_64 -MMD -MP
 
-KSRC    := $(wildcard kernel/*.c) $(filter-out hv/seam_hw.c,$(wildcard hv/*.c)) $(wildcard app/*.c)
+# hv/ without its hardware seam, and the emulated host's core: shared by
+# the real kernel, the hvsim test kernel and the host tests.
+HV_GUEST := $(filter-out hv/seam_hw.c,$(wildcard hv/*.c))
+HVSIM    := tests/hvsim/core.c tests/hvsim/synic.c tests/hvsim/timers.c tests/hvsim/seam.c
+KSRC    := $(wildcard kernel/*.c) $(HV_GUEST) $(wildcard app/*.c)
 KASM    := $(wildcard kernel/*.S) $(wildcard hv/*.S)
 KOBJ_COMMON := $(KSRC:%.c=$(BUILD)/%.o) $(KASM:%.S=$(BUILD)/%.o) $(BUILD)/font.o
 # The real kernel reaches the hypervisor through the instructions; the
 # hvsim test kernel through the emulated host (tests/hvsim).
 KOBJ    := $(KOBJ_COMMON) $(BUILD)/hv/seam_hw.o
-SIMSRC  := tests/hvsim/core.c tests/hvsim/synic.c tests/hvsim/timers.c tests/hvsim/seam.c \
-	tests/hvsim/kglue.c
+SIMSRC  := $(HVSIM) tests/hvsim/kglue.c
 KOBJ_SIM := $(KOBJ_COMMON) $(SIMSRC:%.c=$(BUILD)/%.o)
 BSRC    := boot/loader.c boot/bootmem.c boot/elfimage.c boot/efi_libc.c
 BOBJ    := $(BSRC:%.c=$(BUILD)/%.o) $(BUILD)/boot/handoff.o
@@ -188,8 +191,6 @@ $(BUILD)/tests/test_fmt: kernel/fmt.c
 $(BUILD)/tests/test_cmdline: kernel/cmdline.c kernel/fmt.c
 $(BUILD)/tests/test_bootmem: boot/bootmem.c
 $(BUILD)/tests/test_elfimage: boot/elfimage.c
-HV_GUEST := $(filter-out hv/seam_hw.c,$(wildcard hv/*.c))
-HVSIM    := tests/hvsim/core.c tests/hvsim/synic.c tests/hvsim/timers.c tests/hvsim/seam.c
 $(BUILD)/tests/test_hv: $(HV_GUEST) $(HVSIM) tests/unit/hv_host.c
 
 $(UNIT_BINS): $(wildcard kernel/*.h hv/*.h boot/*.h tests/hvsim/*.h tests/unit/*.h) Makefile

@@ -41,14 +41,9 @@ uint64_t hv_clock_ns(void)
 	return hv_ref_time() * (1000000000ull / HV_REF_TIME_HZ);
 }
 
-static bool tick_start(uint32_t hz, void (*fn)(void))
-{
-	return hv_stimer_start(hz, fn);
-}
-
 static struct time_platform platform = {
 	.name = "hyper-v",
-	.tick_start = tick_start,
+	.tick_start = hv_stimer_start,
 };
 
 void hv_clock_init(void)

@@ -23,12 +23,6 @@ extern const uint64_t isr_stubs[256];
 
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 
-struct vec_handler {
-	trap_handler fn;
-	void *ctx;
-	bool no_eoi;
-};
-/* Read by trap.c's dispatch. */
 struct vec_handler vec_handlers[256];
 
 static uint8_t ist_for(int vec)

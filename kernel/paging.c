@@ -52,22 +52,26 @@ static void map_range(uint64_t base, uint64_t len, uint64_t flags)
 		map_large(pa, flags);
 }
 
-/* Replace the 2 MiB page at pa by 512 small pages, each flagged by fn. */
-static void split(uint64_t pa, uint64_t (*fn)(uint64_t page))
+/* Replace the 2 MiB page at pa by 512 small pages, each flagged by
+ * fn(page, flags of the large page); flags 0 leaves a page unmapped. */
+static uint64_t *split(uint64_t pa, uint64_t (*fn)(uint64_t page, uint64_t old))
 {
 	uint64_t *pd = pd_for(pa);
 	unsigned i = (pa >> 21) & 511;
+	uint64_t old = pd[i] & ~PTE_ADDR & ~PTE_PS;
 	uint64_t *pt = (uint64_t *)page_alloc(1, FRAME_OWNED);
 	for (unsigned j = 0; j < 512; j++) {
-		uint64_t page = pa + j * PAGE_SIZE;
-		uint64_t flags = fn(page);
+		uint64_t page = ALIGN_DOWN(pa, LARGE) + j * PAGE_SIZE;
+		uint64_t flags = fn(page, old);
 		pt[j] = flags ? page | PTE_P | flags : 0;
 	}
 	pd[i] = (uint64_t)pt | PTE_P | PTE_W;
+	return pt;
 }
 
-static uint64_t kernel_page_flags(uint64_t page)
+static uint64_t kernel_page_flags(uint64_t page, uint64_t old)
 {
+	(void)old;
 	if (page == 0)
 		return 0;	/* not present: catches NULL */
 	if (page >= (uint64_t)__kernel_start && page < (uint64_t)__text_end)
@@ -104,20 +108,19 @@ void paging_init(void)
 	write_cr3((uint64_t)pml4);
 }
 
-/* Split the 2 MiB page holding pa into small pages with the same flags. */
+static uint64_t keep_flags(uint64_t page, uint64_t old)
+{
+	(void)page;
+	return old;
+}
+
+/* The small-page table for pa, splitting its 2 MiB page if need be. */
 static uint64_t *small_pages(uint64_t pa)
 {
-	uint64_t *pd = pd_for(pa);
-	unsigned i = (pa >> 21) & 511;
-	if (!(pd[i] & PTE_PS))
-		return (uint64_t *)(pd[i] & PTE_ADDR);
-	uint64_t flags = pd[i] & ~PTE_ADDR & ~PTE_PS;
-	uint64_t base = pd[i] & PTE_ADDR;
-	uint64_t *pt = (uint64_t *)page_alloc(1, FRAME_OWNED);
-	for (unsigned j = 0; j < 512; j++)
-		pt[j] = (base + j * PAGE_SIZE) | flags;
-	pd[i] = (uint64_t)pt | PTE_P | PTE_W;
-	return pt;
+	uint64_t pde = pd_for(pa)[(pa >> 21) & 511];
+	if (!(pde & PTE_PS))
+		return (uint64_t *)(pde & PTE_ADDR);
+	return split(pa, keep_flags);
 }
 
 void paging_set_exec(uint64_t page, bool exec)

@@ -37,11 +37,7 @@ void power_add_hook(void (*fn)(void))
  * out, like an unwind. */
 static void run_hooks(void)
 {
-	static bool ran;
-	if (ran)
-		return;
-	ran = true;
-	while (nhooks > 0)
+	while (nhooks > 0)	/* popped as they run: a second call does nothing */
 		hooks[--nhooks]();
 }
 

@@ -11,13 +11,6 @@
 #include "kernel.h"
 #include "trap.h"
 
-struct vec_handler {
-	trap_handler fn;
-	void *ctx;
-	bool no_eoi;
-};
-extern struct vec_handler vec_handlers[256];
-
 void (*trap_irq_test_hook)(void);
 void (*trap_irq_entry_hook)(uint8_t vec);
 bool (*trap_exception_hook)(struct trap_frame *f);

@@ -41,7 +41,13 @@ typedef void (*trap_handler)(struct trap_frame *f, void *ctx);
 /* gdt.c */
 void gdt_init(void);
 
-/* idt.c */
+/* idt.c: the handler table trap_dispatch reads. */
+struct vec_handler {
+	trap_handler fn;
+	void *ctx;
+	bool no_eoi;
+};
+extern struct vec_handler vec_handlers[256];
 void idt_init(void);
 /* A free vector >= 32 with a handler attached; panics when none is left. */
 uint8_t irq_alloc_vector(trap_handler h, void *ctx);
