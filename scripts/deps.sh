@@ -3,7 +3,8 @@
 # Idempotent and quick when everything is there (dpkg-query only).
 set -eu
 PKGS="gcc make binutils python3 gnu-efi qemu-system-x86 ovmf mtools dosfstools
-gdisk qemu-utils newlib-source libcmocka-dev console-setup-linux xz-utils"
+gdisk qemu-utils newlib-source libcmocka-dev console-setup-linux xz-utils
+libxxhash-dev clang llvm"
 
 missing=""
 for p in $PKGS; do

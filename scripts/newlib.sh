@@ -3,7 +3,8 @@
 # tarball into OUTDIR (OUTDIR/x86_64-elf/{include,lib}).  The host gcc does
 # the cross build: the target is bare x86-64 ELF, which is what it emits.
 # The flags match the kernel's: no red zone (interrupts), no PIE, frame
-# pointers for backtraces.
+# pointers for backtraces.  C99 formats: %zu, %jd, %td, %hhu work in printf
+# (without them newlib's printf prints 'zu' and shifts every later argument).
 set -eu
 out=$(realpath -m "$1")
 src=/usr/src/newlib
@@ -18,7 +19,8 @@ cd "$work/build"
 echo "newlib: configuring $(basename "$tarball")"
 "$work/src/configure" --target=x86_64-elf --prefix="$out" \
 	--disable-multilib --disable-newlib-supplied-syscalls \
-	--enable-newlib-io-long-long --disable-newlib-multithread \
+	--enable-newlib-io-long-long --enable-newlib-io-c99-formats \
+	--disable-newlib-multithread \
 	CC_FOR_TARGET=gcc AR_FOR_TARGET=ar AS_FOR_TARGET=as LD_FOR_TARGET=ld \
 	NM_FOR_TARGET=nm RANLIB_FOR_TARGET=ranlib OBJDUMP_FOR_TARGET=objdump \
 	READELF_FOR_TARGET=readelf STRIP_FOR_TARGET=strip \
