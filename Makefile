@@ -10,8 +10,9 @@ FONT    ?= /usr/share/consolefonts/Lat15-VGA16.psf.gz
 
 MEM     ?= 512M
 SMP     ?= 1
-CMDLINE ?=
 QEMU_EXTRA ?=
+# CMDLINE has no default: given (even empty), it is written to the disk
+# that boots; omitted, that disk keeps the command line it has.
 
 CC      := gcc
 LIBGCC  := $(shell $(CC) -print-libgcc-file-name)
@@ -22,7 +23,7 @@ WARN    := -Wall -Wextra -Werror
 KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pie -fno-pic \
 	-mno-red-zone -fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-optimize-sibling-calls \
 	-fno-asynchronous-unwind-tables -mcmodel=small \
-	-nostdinc -isystem $(NLTARGET)/include -isystem $(GCCINC) -MMD -MP
+	-nostdinc -isystem $(NLTARGET)/include -isystem $(GCCINC) -Iinclude -MMD -MP
 KLDFLAGS := -nostdlib -static -no-pie -Wl,-T,linker.ld \
 	-Wl,-z,max-page-size=4096 -Wl,--build-id=none -Wl,-z,noexecstack
 
@@ -89,6 +90,8 @@ KLIBS := -Wl,--start-group $(NLTARGET)/lib/libc.a $(NLTARGET)/lib/libm.a $(LIBGC
 
 # Two links: the second carries the symbol table made from the first.
 # The table sits after all code, so no function moves; checked below.
+# Last, kcsum writes the checksum of the loaded contents into the kernel's
+# build-id record (boot/bootinfo.h), which the loader verifies.
 # $(call link_kernel,OUTPUT,OBJECTS)
 define link_kernel
 	sh scripts/mksyms.sh - $(1).syms0.S
@@ -101,12 +104,18 @@ define link_kernel
 	@nm -n $(1) | grep -i ' t ' > $(1).syms2.txt
 	@cmp -s $(1).syms1.txt $(1).syms2.txt || \
 		{ echo "ksyms: functions moved between links" >&2; rm -f $(1); exit 1; }
+	$(KCSUM) $(1) || { rm -f $(1); exit 1; }
 endef
 
-$(BUILD)/dormant.elf: $(KOBJ) linker.ld scripts/mksyms.sh
+KCSUM := $(BUILD)/tools/kcsum
+$(KCSUM): boot/kcsum.c boot/elfimage.c boot/elfimage.h boot/bootinfo.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 $(WARN) -Iboot -o $@ boot/kcsum.c boot/elfimage.c
+
+$(BUILD)/dormant.elf: $(KOBJ) linker.ld scripts/mksyms.sh $(KCSUM)
 	$(call link_kernel,$@,$(KOBJ))
 
-$(BUILD)/dormant-hvsim.elf: $(KOBJ_SIM) linker.ld scripts/mksyms.sh
+$(BUILD)/dormant-hvsim.elf: $(KOBJ_SIM) linker.ld scripts/mksyms.sh $(KCSUM)
 	$(call link_kernel,$@,$(KOBJ_SIM))
 
 # --- loader ---------------------------------------------------------------
@@ -130,51 +139,74 @@ $(BUILD)/BOOTX64.EFI: $(BUILD)/loader.so
 
 # --- disk images ----------------------------------------------------------
 
+# The built images carry an empty command line; the disks that boot (run
+# disks, test copies, the VHDX) get theirs written in.
 $(BUILD)/dormant.img: $(BUILD)/BOOTX64.EFI $(BUILD)/dormant.elf scripts/mkimage.sh
-	sh scripts/mkimage.sh $@ $(BUILD)/BOOTX64.EFI $(BUILD)/dormant.elf "$(CMDLINE)"
+	sh scripts/mkimage.sh $@ $(BUILD)/BOOTX64.EFI $(BUILD)/dormant.elf ""
 
 # The test image: the same kernel on the emulated Hyper-V host.
 $(BUILD)/dormant-hvsim.img: $(BUILD)/BOOTX64.EFI $(BUILD)/dormant-hvsim.elf scripts/mkimage.sh
-	sh scripts/mkimage.sh $@ $(BUILD)/BOOTX64.EFI $(BUILD)/dormant-hvsim.elf "$(CMDLINE)"
+	sh scripts/mkimage.sh $@ $(BUILD)/BOOTX64.EFI $(BUILD)/dormant-hvsim.elf ""
 
 image: $(BUILD)/dormant.img
 
-vhdx: $(BUILD)/dormant.vhdx
-$(BUILD)/dormant.vhdx: $(BUILD)/dormant.img
-	qemu-img convert -f raw -O vhdx -o subformat=dynamic $< $@
+# CMDLINE given: a copy of the image with it written in is converted.
+# (Always remade: the command line is not a file make can compare.)
+vhdx: deps all
+	cp --sparse=always $(BUILD)/dormant.img $(BUILD)/vhdx-src.img
+	$(if $(CMDLINE_GIVEN),printf '%s\n' "$(CMDLINE)" > $(BUILD)/vhdx-cmdline.txt && \
+		mcopy -o -i $(BUILD)/vhdx-src.img@@1M $(BUILD)/vhdx-cmdline.txt ::/dormant/cmdline.txt)
+	qemu-img convert -f raw -O vhdx -o subformat=dynamic $(BUILD)/vhdx-src.img $(BUILD)/dormant.vhdx
+	rm -f $(BUILD)/vhdx-src.img $(BUILD)/vhdx-cmdline.txt
+	@echo "vhdx: $(BUILD)/dormant.vhdx"
 
 # --- running --------------------------------------------------------------
 
+# The disk is virtio-blk (OVMF boots from it), so the kernel can reach
+# the disk it booted from.
 # $(call qemu,IMAGE)
 qemu = qemu-system-x86_64 -machine q35 -m $(MEM) -smp $(SMP) \
 	-drive if=pflash,format=raw,readonly=on,file=$(OVMF_CODE) \
-	-drive if=pflash,format=raw,file=$(BUILD)/OVMF_VARS.fd \
-	-drive file=$(1),format=raw,if=ide \
+	-drive if=pflash,format=raw,file=$(RUN_VARS) \
+	-drive file=$(1),format=raw,if=none,id=disk0 \
+	-device virtio-blk-pci,drive=disk0,bootindex=1 \
 	-serial mon:stdio -display none -net none
 
 # Hyper-V enlightenments KVM can offer (QEMU docs/hyperv.txt names).
 HV_FLAGS := hv-relaxed,hv-vpindex,hv-time,hv-synic,hv-stimer,hv-stimer-direct,hv-frequencies,hv-reset,hv-crash
 
-$(BUILD)/OVMF_VARS.fd: | $(DEPS_STAMP)
+RUN_VARS ?= $(BUILD)/OVMF_VARS.fd
+$(RUN_VARS): | $(DEPS_STAMP)
 	cp $(OVMF_VARS) $@
 
-run: deps all $(BUILD)/OVMF_VARS.fd
+# make run boots a disk that persists between runs (scripts/rundisk.sh):
+# RUN_IMG, made from build/dormant.img when missing or with FRESH=1.
+CMDLINE_GIVEN := $(filter-out undefined,$(origin CMDLINE))
+RUN_IMG ?= $(BUILD)/run.img
+run: deps all $(RUN_VARS)
+	sh scripts/rundisk.sh $(RUN_IMG) $(BUILD)/dormant.img $(BUILD)/BOOTX64.EFI \
+		$(BUILD)/dormant.elf $(if $(CMDLINE_GIVEN),"$(CMDLINE)")
 	@echo "dormant: booting under QEMU (software CPU); quit with Ctrl-A x"
-	$(call qemu,$(BUILD)/dormant.img) -accel tcg $(QEMU_EXTRA)
+	$(call qemu,$(RUN_IMG)) -accel tcg $(QEMU_EXTRA)
 
-# The same demo on the emulated Hyper-V host (HVSIM_PROFILE=current|old).
+# The same demo on the emulated Hyper-V host, on a disk of its own.
+# HVSIM_PROFILE=current|old or CMDLINE given: the command line becomes
+# "hvsim=PROFILE CMDLINE"; neither given: the disk keeps its own.
+RUN_HVSIM_IMG ?= $(BUILD)/run-hvsim.img
+HVSIM_GIVEN := $(filter-out undefined,$(origin HVSIM_PROFILE))$(CMDLINE_GIVEN)
 HVSIM_PROFILE ?= current
-run-hvsim: deps all $(BUILD)/OVMF_VARS.fd
-	cp $(BUILD)/dormant-hvsim.img $(BUILD)/run-hvsim.img
-	printf '%s\n' "hvsim=$(HVSIM_PROFILE) $(CMDLINE)" > $(BUILD)/run-hvsim.cmdline
-	mcopy -o -i $(BUILD)/run-hvsim.img@@1M $(BUILD)/run-hvsim.cmdline ::/dormant/cmdline.txt
+run-hvsim: deps all $(RUN_VARS)
+	sh scripts/rundisk.sh $(RUN_HVSIM_IMG) $(BUILD)/dormant-hvsim.img $(BUILD)/BOOTX64.EFI \
+		$(BUILD)/dormant-hvsim.elf $(if $(HVSIM_GIVEN),"hvsim=$(HVSIM_PROFILE) $(CMDLINE)")
 	@echo "dormant: booting on the emulated Hyper-V host; quit with Ctrl-A x"
-	$(call qemu,$(BUILD)/run-hvsim.img) -accel tcg $(QEMU_EXTRA)
+	$(call qemu,$(RUN_HVSIM_IMG)) -accel tcg $(QEMU_EXTRA)
 
 # The real Hyper-V path through KVM's enlightenments; unverified on this
-# project's machines (their KVM cannot run OVMF).
-run-kvm: deps all $(BUILD)/OVMF_VARS.fd
-	$(call qemu,$(BUILD)/dormant.img) -accel kvm -cpu host,$(HV_FLAGS) \
+# project's machines (their KVM cannot run OVMF).  Boots the run disk.
+run-kvm: deps all $(RUN_VARS)
+	sh scripts/rundisk.sh $(RUN_IMG) $(BUILD)/dormant.img $(BUILD)/BOOTX64.EFI \
+		$(BUILD)/dormant.elf $(if $(CMDLINE_GIVEN),"$(CMDLINE)")
+	$(call qemu,$(RUN_IMG)) -accel kvm -cpu host,$(HV_FLAGS) \
 		-device vmbus-bridge $(QEMU_EXTRA)
 
 # --- tests ----------------------------------------------------------------
@@ -193,7 +225,7 @@ $(BUILD)/tests/test_bootmem: boot/bootmem.c
 $(BUILD)/tests/test_elfimage: boot/elfimage.c
 $(BUILD)/tests/test_hv: $(HV_GUEST) $(HVSIM) tests/unit/hv_host.c
 
-$(UNIT_BINS): $(wildcard kernel/*.h hv/*.h boot/*.h tests/hvsim/*.h tests/unit/*.h) Makefile
+$(UNIT_BINS): $(wildcard kernel/*.h include/*.h hv/*.h boot/*.h tests/hvsim/*.h tests/unit/*.h) Makefile
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -201,11 +233,12 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c | $(DEPS_STAMP)
 
 unit: $(UNIT_BINS)
 
-test: deps all unit $(BUILD)/OVMF_VARS.fd
+test: deps all unit
 	python3 tests/run.py --build $(BUILD) --ovmf-code $(OVMF_CODE) --ovmf-vars $(OVMF_VARS)
 
 bench: deps all
-	python3 tests/bench.py --build $(BUILD) --ovmf-code $(OVMF_CODE) --ovmf-vars $(OVMF_VARS)
+	python3 tests/bench.py --build $(BUILD) --ovmf-code $(OVMF_CODE) --ovmf-vars $(OVMF_VARS) \
+		--mem $(MEM)
 
 clean:
 	rm -rf $(filter-out $(NEWLIB) $(DEPS_STAMP),$(wildcard $(BUILD)/*))

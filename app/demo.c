@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../kernel/dormant.h"
+#include "dormant.h"
 
 #define LOG_MAX		8
 #define LINE_MAX	120

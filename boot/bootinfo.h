@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 #define BOOTINFO_MAGIC        0x4f464e49544f4f42ull /* "BOOTINFO" */
-#define BOOTINFO_VERSION      1
+#define BOOTINFO_VERSION      2
 #define BOOTINFO_CMDLINE_MAX  1024
 #define BOOTINFO_MEMMAP_MAX   512
 
@@ -65,11 +65,25 @@ struct bootinfo {
 	uint64_t kernel_base;		/* physical range the kernel occupies */
 	uint64_t kernel_end;
 	struct bootinfo_fb fb;
+	uint64_t kernel_checksum;	/* verified build identity (kernel_buildid) */
 	uint32_t memmap_count;
-	uint32_t reserved;
+	uint32_t cmdline_len;		/* characters in the file; > CMDLINE_MAX-1: cut */
 	struct bootmem_range memmap[BOOTINFO_MEMMAP_MAX];
 	char cmdline[BOOTINFO_CMDLINE_MAX];
 };
+
+/*
+ * The kernel's build identity, kept in its read-only data: a 16-byte magic
+ * and the XXH64 checksum of the kernel file's loaded contents (see
+ * elfimage.h), written into the file after the link by tools/kcsum.  The
+ * loader verifies it before the jump; hibernation records it.
+ */
+#define BUILDID_MAGIC	"dormant-buildid"	/* 15 characters and a NUL */
+struct kernel_buildid {
+	char magic[16];
+	uint64_t checksum;
+};
+_Static_assert(sizeof(struct kernel_buildid) == 24, "kernel_buildid size");
 
 /*
  * bootmem.c: convert a UEFI memory map (UEFI 2.x section 7.2, GetMemoryMap:

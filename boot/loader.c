@@ -26,6 +26,7 @@
 #define PTE_P		1ull
 #define PTE_W		2ull
 #define PTE_PS		0x80ull
+#define BOOT_MIN_MEM	"64"	/* measured with QEMU q35 + OVMF; see README */
 
 void dormant_handoff(uint64_t cr3, uint64_t stack_top, const void *src,
 		     uint64_t dst, uint64_t len, uint64_t entry,
@@ -91,33 +92,54 @@ static EFI_STATUS read_file(EFI_FILE_HANDLE root, CHAR16 *path,
 	return st;
 }
 
-/* Command-line file: printable ASCII, whitespace folded to single spaces. */
-static void load_cmdline(EFI_FILE_HANDLE root, char *out)
+/* Command-line file: printable ASCII, whitespace folded to single spaces.
+ * Returns how many characters the folded line has, which is more than fit
+ * when it was cut (the kernel reports that). */
+static uint32_t load_cmdline(EFI_FILE_HANDLE root, char *out)
 {
 	void *buf;
 	UINTN size;
-	UINTN n = 0;
+	uint32_t n = 0, len = 0;
+	char last = ' ';
 
 	out[0] = 0;
 	if (EFI_ERROR(read_file(root, CMDLINE_PATH, &buf, &size))) {
 		Print(L"dormant loader: no %s, empty command line\r\n", CMDLINE_PATH);
-		return;
+		return 0;
 	}
 	const unsigned char *s = buf;
-	for (UINTN i = 0; i < size && n < BOOTINFO_CMDLINE_MAX - 1; i++) {
+	uint32_t trailing = 0;
+	for (UINTN i = 0; i < size; i++) {
 		unsigned char c = s[i];
 		if (c == '\r' || c == '\n' || c == '\t')
 			c = ' ';
 		if (c < ' ' || c > '~')
 			continue;
-		if (c == ' ' && (n == 0 || out[n - 1] == ' '))
+		if (c == ' ' && last == ' ')
 			continue;
-		out[n++] = (char)c;
+		last = (char)c;
+		len++;
+		trailing = c == ' ' ? trailing + 1 : 0;
+		if (n < BOOTINFO_CMDLINE_MAX - 1)
+			out[n++] = (char)c;
 	}
+	len -= trailing;
 	while (n > 0 && out[n - 1] == ' ')
 		n--;
 	out[n] = 0;
 	FreePool(buf);
+	return len;
+}
+
+/* Why a file could not be read, in words a user can act on. */
+static const char *read_error(EFI_STATUS st)
+{
+	if (st == EFI_NOT_FOUND)
+		return "kernel file not found on the boot volume";
+	if (st == EFI_OUT_OF_RESOURCES)
+		return "not enough memory to read the kernel file; give the VM more "
+		       "memory (dormant needs at least " BOOT_MIN_MEM " MiB)";
+	return "cannot read the kernel file (device or file system error)";
 }
 
 static uint64_t find_rsdp(void)
@@ -250,12 +272,20 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 
 	st = read_file(root, KERNEL_PATH, &kfile, &ksize);
 	if (EFI_ERROR(st))
-		return fail(st, KERNEL_PATH,
-			    st == EFI_NOT_FOUND ? "kernel file not found on the boot volume"
-						: "cannot read the kernel file");
+		return fail(st, KERNEL_PATH, read_error(st));
 	const char *why = elfimage_check(kfile, ksize, &img);
 	if (why)
 		return fail(EFI_LOAD_ERROR, KERNEL_PATH, why);
+	struct elfimage_sum sum;
+	why = elfimage_checksum(kfile, ksize, &sum);
+	if (why)
+		return fail(EFI_LOAD_ERROR, KERNEL_PATH, why);
+	if (sum.stored != sum.computed) {
+		Print(L"dormant loader: kernel checksum mismatch: XXH64 of the loaded contents "
+		      L"is %016lx, the kernel records %016lx\r\n", sum.computed, sum.stored);
+		return fail(EFI_CRC_ERROR, KERNEL_PATH,
+			    "kernel checksum mismatch: the file is corrupt; copy the kernel again");
+	}
 
 	uint64_t li_lo = (uint64_t)(UINTN)li->ImageBase;
 	uint64_t li_hi = li_lo + li->ImageSize;
@@ -269,7 +299,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	void *stack = alloc_outside(HANDOFF_STACK / PAGE, img.lo, img.hi);
 	uint64_t cr3 = build_page_tables(map_top(), img.lo, img.hi);
 	if (!staging || !bi || !stack || !cr3)
-		return fail(EFI_OUT_OF_RESOURCES, L"memory", "cannot allocate staging memory");
+		return fail(EFI_OUT_OF_RESOURCES, L"memory",
+			    "not enough memory to stage the kernel; give the VM more memory "
+			    "(dormant needs at least " BOOT_MIN_MEM " MiB)");
 	elfimage_stage(kfile, &img, staging);
 
 	SetMem(bi, sizeof(*bi), 0);
@@ -279,12 +311,16 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	bi->tsc_loader_entry = tsc0;
 	bi->kernel_base = img.lo;
 	bi->kernel_end = img.hi;
+	bi->kernel_checksum = sum.computed;
 	bi->rsdp = find_rsdp();
 	bi->wallclock = wallclock();
 	find_fb(&bi->fb);
-	load_cmdline(root, bi->cmdline);
-	Print(L"dormant loader: kernel 0x%lx-0x%lx entry 0x%lx, cmdline \"%a\"\r\n",
-	      img.lo, img.hi, img.entry, bi->cmdline);
+	bi->cmdline_len = load_cmdline(root, bi->cmdline);
+	Print(L"dormant loader: kernel 0x%lx-0x%lx entry 0x%lx build %016lx\r\n",
+	      img.lo, img.hi, img.entry, sum.computed);
+	if (bi->cmdline_len > BOOTINFO_CMDLINE_MAX - 1)
+		Print(L"dormant loader: command line has %u characters; only the first %u are used\r\n",
+		      bi->cmdline_len, BOOTINFO_CMDLINE_MAX - 1);
 
 	/* The final map: nothing may allocate between GetMemoryMap and
 	 * ExitBootServices, so the buffer gets slack up front. */

@@ -4,14 +4,16 @@
  * Format: kernel options, then "--", then the application's arguments:
  *     test hz=250 -- --run-for 5 "hello world"
  * Words are separated by spaces; double quotes group a word.  Kernel
- * options are listed in cmdline.c's table; an unknown one is reported and
- * ignored.  argv[0] of the application is always "dormant".
+ * options are listed in cmdline.c's table; an unknown one, a flag given a
+ * value, a value option without one and a value too long to keep are
+ * reported and ignored.  argv[0] of the application is always "dormant".
  */
 #ifndef DORMANT_CMDLINE_H
 #define DORMANT_CMDLINE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define CMDLINE_MAX		1024
 #define CMDLINE_MAX_ARGS	32
@@ -25,13 +27,24 @@ struct kopts {
 	char crash[CMDLINE_VALUE_MAX];	/* deliberate crash: pf, ud, panic */
 	char hz[CMDLINE_VALUE_MAX];	/* tick rate */
 	char hvsim[CMDLINE_VALUE_MAX];	/* test image: emulated host profile */
+	char stack[CMDLINE_VALUE_MAX];	/* application stack size */
 	int argc;
 	char *argv[CMDLINE_MAX_ARGS + 1];
+	int dropped_args;	/* application arguments past CMDLINE_MAX_ARGS */
 	char words[CMDLINE_MAX];	/* backing store for argv */
-	int nwarn;
-	char warn[4][64];	/* unknown options, for the boot log */
+	int nwarn;		/* every rejected word counts ... */
+	char warn[4][64];	/* ... the first ones are kept for the boot log */
+	char why[4][48];	/* and why each was rejected */
 };
 
 void cmdline_parse(const char *line, struct kopts *o);
+
+/* Parse all of s as a decimal number in [min, max].  Returns 0, or
+ * CMDLINE_NOT_A_NUMBER (empty, a sign, junk after the digits) or
+ * CMDLINE_OUT_OF_RANGE; *out is set only on success. */
+enum { CMDLINE_NOT_A_NUMBER = -1, CMDLINE_OUT_OF_RANGE = -2 };
+int cmdline_number(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* The same for a size in bytes with an optional K, M or G suffix. */
+int cmdline_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 #endif

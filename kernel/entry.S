@@ -28,3 +28,20 @@ kernel_entry_tsc:
 boot_stack:
 	.skip	64 * 1024
 boot_stack_top:
+
+/*
+ * void call_on_stack(void (*fn)(void), uint64_t top)  (appstack.c)
+ * Run fn on another stack.  The frame pointer chain continues through
+ * this frame, so a backtrace from fn reaches kmain (trap.c allows the one
+ * step from the application's stack back to the boot stack).
+ */
+	.text
+	.globl call_on_stack
+call_on_stack:
+	pushq	%rbp
+	movq	%rsp, %rbp
+	movq	%rsi, %rsp
+	callq	*%rdi
+	movq	%rbp, %rsp
+	popq	%rbp
+	ret

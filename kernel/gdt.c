@@ -6,6 +6,8 @@
  * they are handled even when the current stack is the problem (Intel SDM
  * vol. 3A, 6.14.5).  External interrupts use IST_IRQ: libgcc is built with a
  * red zone, and an interrupt pushed on the interrupted stack would clobber it.
+ * #PF gets IST_PF: a stack overflow into a guard page faults with the stack
+ * pointer in the guard page, where the CPU could not push the fault frame.
  */
 #include "trap.h"
 
@@ -28,7 +30,7 @@ struct tss {
 _Static_assert(sizeof(struct tss) == 104, "64-bit TSS (SDM 3A fig. 8-11)");
 
 static struct tss tss;
-static uint8_t ist_stacks[4][IST_STACK] __attribute__((aligned(16)));
+static uint8_t ist_stacks[IST_COUNT][IST_STACK] __attribute__((aligned(16)));
 
 /* Access byte and flags of the flat segments (SDM 3A 3.4.5). */
 #define SEG_CODE64	0x00209a0000000000ull	/* P, S, code, R, L */
@@ -48,7 +50,8 @@ void gdt_init(void)
 	uint64_t limit = sizeof(tss) - 1;
 
 	memset(&tss, 0, sizeof(tss));
-	for (int i = 0; i < 4; i++)
+	/* IST numbers start at 1 (SDM 3A 6.14.5); tss.ist[0] is IST1. */
+	for (int i = 0; i < IST_COUNT; i++)
 		tss.ist[i] = (uint64_t)&ist_stacks[i][IST_STACK];
 	tss.iomap_base = sizeof(tss);	/* no I/O bitmap */
 

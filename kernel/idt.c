@@ -34,6 +34,8 @@ static uint8_t ist_for(int vec)
 		return IST_NMI;
 	case VEC_MC:
 		return IST_MC;
+	case VEC_PF:
+		return IST_PF;
 	default:
 		return vec >= VEC_FIRST_IRQ ? IST_IRQ : 0;
 	}

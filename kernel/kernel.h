@@ -30,6 +30,13 @@ extern char __kernel_start[], __text_end[], __rodata_end[], __kernel_end[];
 /* main.c */
 extern struct bootinfo bootinfo;	/* the kernel's copy */
 extern struct kopts kopts;
+uint64_t kernel_build_id(void);		/* the loader-verified checksum */
+
+/* appstack.c: the application's stack with a guard page below it */
+void appstack_run(void (*fn)(void));	/* returns when fn returns */
+bool appstack_guard_hit(uint64_t addr);
+bool appstack_contains(uint64_t addr);
+uint64_t appstack_size(void);
 
 /* console.c: every line goes to every console. */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -78,6 +85,8 @@ void paging_map_mmio(uint64_t base, uint64_t len);
 /* Make one page executable (and keep it writable): overlay pages such as
  * Hyper-V's hypercall page, which the hypervisor fills. */
 void paging_set_exec(uint64_t page, bool exec);
+/* Unmap one page (a guard page): any access faults. */
+void paging_unmap_page(uint64_t page);
 bool paging_is_mapped(uint64_t addr);
 
 /* cpu.c */

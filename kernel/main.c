@@ -15,6 +15,17 @@
 struct bootinfo bootinfo;
 struct kopts kopts;
 
+/* The build identity: tools/kcsum writes the checksum after the link and
+ * the loader verifies it (bootinfo.h).  Read through volatile so the
+ * compiler never folds the 0 it was compiled with. */
+__attribute__((used, aligned(8)))
+const volatile struct kernel_buildid kernel_buildid = { BUILDID_MAGIC, 0 };
+
+uint64_t kernel_build_id(void)
+{
+	return kernel_buildid.checksum;
+}
+
 extern const struct initcall __initcall_start[], __initcall_end[];
 
 void run_initcalls(int level)
@@ -40,6 +51,23 @@ static void crash_panic(void)
 	panic("deliberate panic requested on the command line (crash=panic)");
 }
 
+/* Endless recursion, bounded only so that gcc accepts it. */
+static volatile uint64_t recurse_limit = UINT64_MAX;
+
+__attribute__((noinline)) static uint64_t crash_recurse(uint64_t depth)
+{
+	volatile char frame[512];
+	frame[0] = (char)depth;
+	if (depth == recurse_limit)
+		return 0;
+	return crash_recurse(depth + 1) + (uint64_t)frame[0];
+}
+
+static void crash_stack(void)
+{
+	crash_recurse(0);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -47,6 +75,7 @@ static const struct {
 	{ "pf", crash_pf },
 	{ "ud", crash_ud },
 	{ "panic", crash_panic },
+	{ "stack", crash_stack },
 };
 
 __attribute__((noinline)) static void deliberate_crash(const char *what)
@@ -58,7 +87,35 @@ __attribute__((noinline)) static void deliberate_crash(const char *what)
 			return;
 		}
 	}
-	kprintf("crash: unknown crash=%s (pf, ud, panic); ignored\n", what);
+	kprintf("crash: unknown crash=%s (pf, ud, panic, stack); ignored\n", what);
+}
+
+/* What the command-line parser rejected, one line each. */
+static void cmdline_report(const struct kopts *o)
+{
+	int kept = (int)ARRAY_SIZE(o->warn);
+	for (int i = 0; i < o->nwarn && i < kept; i++) {
+		if (strcmp(o->why[i], "unknown option") == 0)
+			kprintf("cmdline: unknown option '%s' ignored (application arguments "
+				"go after --)\n", o->warn[i]);
+		else
+			kprintf("cmdline: option '%s' ignored: %s\n", o->warn[i], o->why[i]);
+	}
+	if (o->nwarn > kept)
+		kprintf("cmdline: %d more options ignored\n", o->nwarn - kept);
+	if (o->dropped_args)
+		kprintf("cmdline: %d application arguments past the first %d ignored\n",
+			o->dropped_args, CMDLINE_MAX_ARGS);
+}
+
+/* The rest of the boot, on the application's stack (appstack.c). */
+static void app_start(void)
+{
+	if (kopts.crash[0])
+		deliberate_crash(kopts.crash);
+	if (kopts.selftest)
+		selftest_run();
+	exit(app_main(kopts.argc, kopts.argv));
 }
 
 static bool bootinfo_valid(const struct bootinfo *bi)
@@ -93,11 +150,17 @@ void kmain(struct bootinfo *bi)
 	bootinfo.cmdline[BOOTINFO_CMDLINE_MAX - 1] = 0;
 	cmdline_parse(bootinfo.cmdline, &kopts);
 
-	kprintf("dormant %s: kernel at 0x%lx-0x%lx, command line \"%s\"\n", DORMANT_VERSION,
-		(uint64_t)__kernel_start, (uint64_t)__kernel_end, bootinfo.cmdline);
-	for (int i = 0; i < kopts.nwarn; i++)
-		kprintf("cmdline: unknown option '%s' ignored (application arguments go after --)\n",
-			kopts.warn[i]);
+	kprintf("dormant %s build %016lx: kernel at 0x%lx-0x%lx\n", DORMANT_VERSION,
+		kernel_build_id(), (uint64_t)__kernel_start, (uint64_t)__kernel_end);
+	/* The line can be longer than one kprintf: write it whole. */
+	kprintf("command line: \"");
+	console_write(bootinfo.cmdline, strlen(bootinfo.cmdline));
+	kprintf("\"\n");
+	if (bootinfo.cmdline_len > BOOTINFO_CMDLINE_MAX - 1)
+		kprintf("cmdline: the command line has %u characters; only the first %u were "
+			"read, the rest is ignored\n", bootinfo.cmdline_len,
+			BOOTINFO_CMDLINE_MAX - 1);
+	cmdline_report(&kopts);
 
 	cpu_init();
 	mem_init();
@@ -131,13 +194,11 @@ void kmain(struct bootinfo *bi)
 
 	uint64_t loader_ns = tsc_to_ns(bootinfo.tsc_loader_exit - bootinfo.tsc_loader_entry);
 	uint64_t kernel_ns = time_ns();
-	kprintf("boot: ready in %lu ms (loader %lu ms, loader entry to here %lu ms)\n",
+	kprintf("boot: ready in %lu ms after kernel entry (loader ran %lu ms; %lu ms after "
+		"loader entry; firmware time before the loader not counted)\n",
 		kernel_ns / 1000000, loader_ns / 1000000,
 		tsc_to_ns(rdtsc() - bootinfo.tsc_loader_entry) / 1000000);
 
-	if (kopts.crash[0])
-		deliberate_crash(kopts.crash);
-	if (kopts.selftest)
-		selftest_run();
-	exit(app_main(kopts.argc, kopts.argv));
+	appstack_run(app_start);
+	panic("app_start returned");
 }

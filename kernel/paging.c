@@ -131,6 +131,13 @@ void paging_set_exec(uint64_t page, bool exec)
 	__asm__ volatile("invlpg (%0)" :: "r"(page) : "memory");
 }
 
+void paging_unmap_page(uint64_t page)
+{
+	uint64_t *pt = small_pages(page);
+	pt[(page >> 12) & 511] = 0;
+	__asm__ volatile("invlpg (%0)" :: "r"(page) : "memory");
+}
+
 void paging_map_mmio(uint64_t base, uint64_t len)
 {
 	map_range(base, len, PTE_W | PTE_PCD | PTE_PWT | nx);

@@ -8,7 +8,10 @@
  */
 #include <malloc.h>
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -133,6 +136,48 @@ static bool t_newlib_printf(void)
 	return true;
 }
 
+/* C99 length modifiers: newlib is built with them (scripts/newlib.sh);
+ * without, "%zu" prints "zu" and shifts every later argument. */
+static bool t_newlib_c99_formats(void)
+{
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%zu %d|%zd|%jd|%td|%lld|%hhu|%ju", (size_t)42, 7,
+		 (ssize_t)-5, (intmax_t)-9000000000, (ptrdiff_t)-3, -1234567890123ll,
+		 (unsigned char)300, (uintmax_t)UINT64_MAX);
+	kprintf("# %s\n", buf);
+	CHECK(strcmp(buf, "42 7|-5|-9000000000|-3|-1234567890123|44|18446744073709551615") == 0);
+	return true;
+}
+
+/* Recursion that uses about depth KiB of stack; the result keeps gcc
+ * from turning it into a loop. */
+__attribute__((noinline)) static uint64_t use_stack(unsigned depth)
+{
+	volatile uint8_t frame[1000];
+	frame[0] = (uint8_t)depth;
+	frame[999] = 1;
+	if (depth == 0)
+		return frame[999];
+	return use_stack(depth - 1) + frame[0] + frame[999];
+}
+
+/* The application's stack (appstack.c): 1 MiB by default, and this code
+ * runs on it; 768 KiB of recursion would wreck a 64 KiB boot stack. */
+static bool t_app_stack(void)
+{
+	uint64_t rsp;
+	__asm__ volatile("mov %%rsp, %0" : "=r"(rsp));
+	CHECK(appstack_contains(rsp));
+	CHECK(appstack_size() == MiB);
+	CHECK(!appstack_contains(rsp - appstack_size()));
+	unsigned depth = 768;
+	uint64_t expect = 1;
+	for (unsigned d = 1; d <= depth; d++)
+		expect += (d & 0xff) + 1u;
+	CHECK(use_stack(depth) == expect);
+	return true;
+}
+
 static bool t_newlib_malloc(void)
 {
 	size_t before = libc_heap_size();
@@ -225,11 +270,13 @@ static const struct ktest tests[] = {
 	{ "timer_progress", t_timer_progress },
 	{ "clock_monotonic", t_clock_monotonic },
 	{ "newlib_printf", t_newlib_printf },
+	{ "newlib_c99_formats", t_newlib_c99_formats },
 	{ "newlib_malloc", t_newlib_malloc },
 	{ "newlib_float", t_newlib_float },
 	{ "trap_pf", t_trap_pf },
 	{ "trap_ud", t_trap_ud },
 	{ "sse_survives_irq", t_sse_survives_irq },
+	{ "app_stack", t_app_stack },
 };
 
 static int run_one(const struct ktest *t, size_t n)

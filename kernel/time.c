@@ -132,11 +132,15 @@ static const char *calibrate(void)
 void time_init(void)
 {
 	if (kopts.hz[0]) {
-		long hz = strtol(kopts.hz, NULL, 10);
-		if (hz >= 10 && hz <= 10000)
+		uint64_t hz;
+		int r = cmdline_number(kopts.hz, 10, 10000, &hz);
+		if (r == 0)
 			tick_hz = (uint32_t)hz;
 		else
-			kprintf("time: hz=%s out of range 10..10000, using %u\n", kopts.hz, tick_hz);
+			kprintf("time: hz=%s %s; usage: hz=N with N a whole number from 10 to "
+				"10000; using %u\n", kopts.hz,
+				r == CMDLINE_OUT_OF_RANGE ? "is out of range" : "is not a number",
+				tick_hz);
 	}
 	const char *src;
 	if (plat && plat->tsc_hz) {

@@ -108,7 +108,9 @@ static void backtrace_walk(uint64_t rbp, int max, int first)
 		char prefix[16];
 		ksnprintf(prefix, sizeof(prefix), "  #%d ", i);
 		print_sym(prefix, ret);
-		if (next <= rbp)	/* stacks grow down: callers are higher */
+		/* Stacks grow down: callers are higher.  The one exception is
+		 * the step from the application's stack to the boot stack. */
+		if (next <= rbp && !(appstack_contains(rbp) && !appstack_contains(next)))
 			break;
 		rbp = next;
 	}
@@ -133,6 +135,10 @@ static void trap_fatal(struct trap_frame *f)
 			hlt();
 	}
 	kprintf("\ntrap: %s (vector %lu) error 0x%lx\n", name, f->vector, f->error);
+	if (f->vector == VEC_PF && appstack_guard_hit(read_cr2()))
+		kprintf("trap: stack overflow: the application's stack of %lu KiB is exhausted "
+			"(the fault is in the guard page below it); the kernel option "
+			"stack=SIZE makes it larger\n", appstack_size() >> 10);
 	print_sym("  rip ", f->rip);
 	kprintf("  cs %04lx rflags %016lx rsp %016lx ss %04lx\n", f->cs, f->rflags, f->rsp, f->ss);
 	kprintf("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);

@@ -37,6 +37,8 @@ typedef void (*trap_handler)(struct trap_frame *f, void *ctx);
 #define IST_NMI		2
 #define IST_MC		3
 #define IST_IRQ		4
+#define IST_PF		5	/* a stack overflow faults on the stack itself */
+#define IST_COUNT	5
 
 /* gdt.c */
 void gdt_init(void);

@@ -15,7 +15,8 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'qemu'))
 import harness  # noqa: E402
 
-BOOT_LINE = re.compile(r'boot: ready in (\d+) ms \(loader (\d+) ms, loader entry to here (\d+) ms\)')
+BOOT_LINE = re.compile(r'boot: ready in (\d+) ms after kernel entry \(loader ran (\d+) ms; '
+                       r'(\d+) ms after loader entry')
 
 
 def main():

@@ -114,6 +114,19 @@ def truncated_kernel(build):
     return {'kernel': dst}
 
 
+def corrupt_kernel(build):
+    """The kernel with one byte flipped in the middle of its loadable data
+    (past the ELF and program headers): only the checksum can tell."""
+    src = os.path.join(build, 'dormant.elf')
+    dst = os.path.join(build, 'test-data', 'corrupt.elf')
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    data = bytearray(open(src, 'rb').read())
+    data[loadable_end(data) // 2] ^= 0x10
+    with open(dst, 'wb') as f:
+        f.write(data)
+    return {'kernel': dst}
+
+
 def fatal(status, *needles):
     def check(b):
         p = need(b.serial, *needles)
@@ -137,6 +150,51 @@ def app_status(b):
 
 def unknown_option(b):
     return clean_boot(b) + need(b.serial, "cmdline: unknown option 'frobnicate' ignored")
+
+
+BAD_OPTIONS = 'test hz=50x stack=12Q test=1 crash ' + 'nofb ' * 225 + 'end'
+
+
+def bad_kernel_options(b):
+    """Each rejected option with its own reason; the command line past 1023
+    characters reported (the rest of it is lost, so the demo runs on); its
+    echo whole on its line, not glued to the next message."""
+    n = len(BAD_OPTIONS)
+    p = need(b.serial, 'demo: dormant demo running')
+    if 'trap: ' in b.serial or 'panic: ' in b.serial:
+        p.append('trap or panic')
+    p += need(
+        b.serial,
+        'time: hz=50x is not a number; usage: hz=N with N a whole number from 10 to 10000; '
+        'using 100',
+        'appstack: stack=12Q is not a size',
+        "cmdline: option 'test=1' ignored: a flag takes no value",
+        "cmdline: option 'crash' ignored: needs a value (NAME=VALUE)",
+        'cmdline: the command line has %d characters; only the first 1023 were read' % n,
+        'dormant loader: command line has %d characters; only the first 1023 are used' % n,
+        'tick 100 Hz')
+    m = re.search(r'command line: "([^"\n]*)"\r?\n', b.serial)
+    if not m or len(m.group(1)) != 1023:
+        p.append('command line echo not whole on one line: %r' %
+                 (m.group(1)[-40:] if m else None))
+    return p
+
+
+def hz_out_of_range(b):
+    return clean_boot(b) + need(b.serial, 'time: hz=10001 is out of range', 'tick 100 Hz')
+
+
+def hz_valid(b):
+    return clean_boot(b) + need(b.serial, 'tick 250 Hz')
+
+
+def stack_overflow(kib):
+    def check(b):
+        return fatal(TRAP_STATUS, 'appstack: %d KiB at' % kib,
+                     'trap: #PF page fault (vector 14)',
+                     'trap: stack overflow: the application\'s stack of %d KiB is exhausted' % kib,
+                     'crash_recurse')(b)
+    return check
 
 
 def no_gp(b):
@@ -178,6 +236,11 @@ ALL = [
              until='returning to firmware'),
     Scenario('loader/truncated-kernel', loader_error('truncated'),
              prepare=truncated_kernel, until='returning to firmware'),
+    Scenario('loader/corrupt-kernel', loader_error('kernel checksum mismatch: XXH64 of the '
+                                                   'loaded contents is'),
+             prepare=corrupt_kernel, until='returning to firmware'),
+    Scenario('loader/too-little-memory', loader_error('not enough memory'), mem='48M',
+             until='returning to firmware'),
     Scenario('trap/page-fault', fatal(TRAP_STATUS, 'trap: #PF page fault (vector 14)',
                                       'cr2 0000000000000000', 'crash_pf+0x',
                                       'deliberate_crash', 'kmain+0x'),
@@ -187,18 +250,24 @@ ALL = [
              cmdline='test crash=ud'),
     Scenario('trap/panic', fatal(PANIC_STATUS, 'panic: deliberate panic', 'crash_panic+0x'),
              cmdline='test crash=panic'),
+    Scenario('trap/stack-overflow', stack_overflow(1024), cmdline='test crash=stack'),
+    Scenario('trap/stack-overflow-4M', stack_overflow(4096), cmdline='test stack=4M crash=stack'),
     Scenario('app/console-commands', console, cmdline='test -- --run-for 4',
              inputs=[('demo running', 'count 5\r'), ('counter is now', 'log hello there\r'),
                      ('logged', 'frob\r'), ('unknown command', 'show\r')]),
     Scenario('app/exit-status', app_status, cmdline='test -- --bogus'),
     Scenario('cmdline/unknown-option', unknown_option,
              cmdline='test frobnicate -- --run-for 0'),
+    Scenario('cmdline/bad-options', bad_kernel_options, cmdline=BAD_OPTIONS,
+             until='demo: dormant demo running'),
+    Scenario('cmdline/hz-range', hz_out_of_range, cmdline='test hz=10001 -- --run-for 0'),
+    Scenario('cmdline/hz-valid', hz_valid, cmdline='test hz=250 -- --run-for 0'),
     Scenario('hvsim/current-host', hvsim_ktap(
         'hvsim: emulated Hyper-V host, profile current',
         'hv: Microsoft Hv 10.0 build 26100',
         'SynIC on (SINT2 vector', 'clock tsc page, frequencies from MSRs, crash MSRs on',
         '(from hyper-v), clock hyper-v tsc page, tick 100 Hz (hyper-v stimer0, direct)',
-        'ok 18 hv_teardown'),
+        'ok 20 hv_teardown'),
         cmdline='selftest', image=HVSIM),
     Scenario('hvsim/old-host', hvsim_ktap(
         'hvsim: emulated Hyper-V host, profile old',

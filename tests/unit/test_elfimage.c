@@ -18,7 +18,7 @@ static const char *real_kernel;
 #define EH	64
 #define PH	56
 #define DATA	(EH + 2 * PH)
-static uint8_t img[DATA + 64];
+static uint8_t img[DATA + 128];
 
 static void put16(size_t off, uint16_t v) { memcpy(img + off, &v, 2); }
 static void put32(size_t off, uint32_t v) { memcpy(img + off, &v, 4); }
@@ -82,34 +82,188 @@ static void accepts_and_stages(void **state)
 	free(dst);
 }
 
-static void refusals(void **state)
+/* Each refusal with its own reason: a check that gave some other reason
+ * (or the right one for the wrong cause) fails here. */
+static void refused(size_t size, const char *why)
 {
 	struct elfimage e;
+	const char *got = elfimage_check(img, size, &e);
+	assert_non_null(got);
+	assert_string_equal(got, why);
+}
+
+static void refusals(void **state)
+{
 	build(state);
-	assert_non_null(elfimage_check(img, 10, &e));		/* too short */
+	refused(63, "file too short for an ELF header");
+	assert_null(elfimage_check(img, sizeof(img), &(struct elfimage){ 0 }));
 	img[1] = 'X';
-	assert_non_null(elfimage_check(img, sizeof(img), &e));	/* magic */
+	refused(sizeof(img), "not an ELF file (bad magic)");
+	build(state);
+	img[4] = 1;						/* ELFCLASS32 */
+	refused(sizeof(img), "not a little-endian ELF64 file");
+	build(state);
+	img[5] = 2;						/* big-endian */
+	refused(sizeof(img), "not a little-endian ELF64 file");
 	build(state);
 	put16(18, 3);						/* i386 */
-	assert_non_null(elfimage_check(img, sizeof(img), &e));
+	refused(sizeof(img), "not an x86-64 file (e_machine is not EM_X86_64)");
 	build(state);
-	assert_non_null(elfimage_check(img, DATA + 40, &e));	/* truncated data */
-	assert_non_null(elfimage_check(img, EH + 10, &e));	/* truncated phdrs */
+	put16(16, 3);						/* ET_DYN: PIE */
+	refused(sizeof(img), "a position-independent executable (ET_DYN); the kernel must "
+		"be linked at its fixed address (ET_EXEC, -no-pie)");
 	build(state);
-	put64(24, 0x1002000);					/* entry in data */
-	assert_non_null(elfimage_check(img, sizeof(img), &e));
+	put16(16, 1);						/* ET_REL */
+	refused(sizeof(img), "not an executable (e_type is not ET_EXEC)");
 	build(state);
-	phdr(1, 6, DATA + 32, 0x1002000, 0x4000, 0x3000);	/* filesz > memsz */
-	assert_non_null(elfimage_check(img, sizeof(img), &e));
-	build(state);
-	phdr(1, 6, DATA + 32, 0xfffffffffffff000ull, 16, 0x3000);	/* wraps */
-	assert_non_null(elfimage_check(img, sizeof(img), &e));
-	build(state);
-	phdr(1, 6, DATA + 32, 0x80000000, 16, 16);		/* span too large */
-	assert_non_null(elfimage_check(img, sizeof(img), &e));
+	put16(54, 32);						/* wrong phentsize */
+	refused(sizeof(img), "bad program header table");
 	build(state);
 	put16(56, 0);						/* no phdrs */
-	assert_non_null(elfimage_check(img, sizeof(img), &e));
+	refused(sizeof(img), "bad program header table");
+	build(state);
+	put16(56, 65);						/* absurd count */
+	refused(sizeof(img), "bad program header table");
+	build(state);
+	refused(EH + 10, "program headers lie past the end of the file (truncated?)");
+	refused(DATA - 1, "program headers lie past the end of the file (truncated?)");
+	build(state);
+	put64(32, sizeof(img) + 8);				/* phoff past the end */
+	refused(sizeof(img), "program headers lie past the end of the file (truncated?)");
+	build(state);
+	/* The data of segment 1 ends at DATA + 48: one byte less is truncated,
+	 * the exact size is enough. */
+	refused(DATA + 47, "segment data lies past the end of the file (truncated?)");
+	assert_null(elfimage_check(img, DATA + 48, &(struct elfimage){ 0 }));
+	build(state);
+	phdr(1, 6, sizeof(img) + 1, 0x1002000, 0, 0x3000);	/* offset past the end */
+	refused(sizeof(img), "segment data lies past the end of the file (truncated?)");
+	build(state);
+	put64(24, 0x1002000);					/* entry in data */
+	refused(sizeof(img), "entry point is not in an executable segment");
+	build(state);
+	put64(24, 0x1000000 + 32);				/* entry at text's end */
+	refused(sizeof(img), "entry point is not in an executable segment");
+	build(state);
+	put64(24, 0x1000000 + 31);				/* its last byte is fine */
+	assert_null(elfimage_check(img, sizeof(img), &(struct elfimage){ 0 }));
+	build(state);
+	phdr(1, 6, DATA + 32, 0x1002000, 0x4000, 0x3000);	/* filesz > memsz */
+	refused(sizeof(img), "segment file size exceeds memory size");
+	build(state);
+	phdr(1, 6, DATA + 32, 0xfffffffffffff000ull, 16, 0x3000);	/* wraps */
+	refused(sizeof(img), "segment address wraps");
+	build(state);
+	phdr(1, 6, DATA + 32, 0x80000000, 16, 16);		/* span too large */
+	refused(sizeof(img), "loadable span too large");
+	build(state);
+	phdr(0, 5, DATA, 0x1000000, 0, 0);			/* both empty */
+	phdr(1, 6, DATA + 32, 0x1002000, 0, 0);
+	refused(sizeof(img), "no loadable segments");
+}
+
+static void span_is_page_aligned_both_ends(void **state)
+{
+	(void)state;
+	struct elfimage e;
+	/* Segments that start and end off page boundaries. */
+	phdr(0, 5, DATA, 0x1000010, 32, 32);
+	phdr(1, 6, DATA + 32, 0x1002008, 16, 0x1ff8);
+	put64(24, 0x1000010);
+	assert_null(elfimage_check(img, sizeof(img), &e));
+	assert_int_equal(e.lo, 0x1000000);
+	assert_int_equal(e.hi, 0x1004000);		/* 0x1004000 exactly: no extra page */
+	phdr(1, 6, DATA + 32, 0x1002008, 16, 0x1ff9);	/* one byte more */
+	assert_null(elfimage_check(img, sizeof(img), &e));
+	assert_int_equal(e.hi, 0x1005000);
+	uint8_t *dst = malloc(e.hi - e.lo);
+	memset(dst, 0xcc, e.hi - e.lo);
+	elfimage_stage(img, &e, dst);
+	assert_int_equal(dst[0x0f], 0);
+	assert_int_equal(dst[0x10], 1);
+	assert_int_equal(dst[0x2008], 33);
+	assert_int_equal(dst[0x2008 + 16], 0);
+	assert_int_equal(dst[0x4fff], 0);
+	free(dst);
+}
+
+/* ---- the build-id record and the checksum ---- */
+
+/* Segment 1 gets 48 bytes of data: 16 before the record, the record's
+ * 24 (magic, then the field at DATA + 64), 8 after it. */
+static void with_record(void)
+{
+	build(NULL);
+	phdr(1, 6, DATA + 32, 0x1002000, 48, 0x3000);
+	memcpy(img + DATA + 32 + 16, "dormant-buildid", 16);
+}
+
+static uint64_t sum_of(uint64_t *field)
+{
+	struct elfimage e;
+	struct elfimage_sum sum;
+	assert_null(elfimage_check(img, sizeof(img), &e));
+	assert_null(elfimage_checksum(img, sizeof(img), &sum));
+	if (field)
+		*field = sum.field_off;
+	return sum.computed;
+}
+
+static void checksum_covers_loaded_contents(void **state)
+{
+	(void)state;
+	with_record();
+	uint64_t field;
+	uint64_t base = sum_of(&field);
+	assert_int_equal(field, DATA + 64);
+	/* The field itself does not count: writing the sum keeps it valid. */
+	put64(field, base);
+	assert_true(sum_of(NULL) == base);
+	struct elfimage_sum sum;
+	assert_null(elfimage_checksum(img, sizeof(img), &sum));
+	assert_true(sum.stored == base && sum.computed == base);
+	/* A byte of the ELF header or of the program headers (ones that
+	 * elfimage_check does not reject), or of the loaded data (first and
+	 * last of each segment, and next to the field): each changes it. */
+	const size_t covered[] = { 8, 24, EH - 1, EH + 48, EH + PH + 48, DATA - 1, DATA, DATA + 31,
+				   DATA + 32, DATA + 32 + 15, field + 8, DATA + 32 + 47 };
+	for (size_t i = 0; i < sizeof(covered) / sizeof(covered[0]); i++) {
+		size_t at = covered[i];
+		if (at >= field && at < field + 8)
+			continue;
+		img[at] ^= 0x01;
+		struct elfimage e;
+		assert_null(elfimage_check(img, sizeof(img), &e));
+		assert_null(elfimage_checksum(img, sizeof(img), &sum));
+		assert_true(sum.computed != base);
+		img[at] ^= 0x01;
+	}
+	/* The magic's own bytes are loaded data too. */
+	img[field - 1] ^= 1;
+	assert_non_null(elfimage_checksum(img, sizeof(img), &sum));
+	img[field - 1] ^= 1;
+	/* Bytes past the loaded data (debug sections) do not count. */
+	img[sizeof(img) - 1] ^= 0xff;
+	assert_true(sum_of(NULL) == base);
+}
+
+static void checksum_needs_exactly_one_record(void **state)
+{
+	(void)state;
+	struct elfimage_sum sum;
+	build(NULL);
+	assert_string_equal(elfimage_checksum(img, sizeof(img), &sum),
+			    "no build-id record in the kernel (not a dormant kernel?)");
+	with_record();
+	memcpy(img + DATA, "dormant-buildid", 16);	/* a second one in text */
+	assert_string_equal(elfimage_checksum(img, sizeof(img), &sum),
+			    "more than one build-id record in the kernel");
+	/* A record not on an 8-byte boundary is not a record. */
+	with_record();
+	memmove(img + DATA + 32 + 17, img + DATA + 32 + 16, 16);
+	img[DATA + 32 + 16] = 0;
+	assert_string_equal(elfimage_checksum(img, sizeof(img), &sum),
+			    "no build-id record in the kernel (not a dormant kernel?)");
 }
 
 static void the_built_kernel_passes(void **state)
@@ -130,6 +284,11 @@ static void the_built_kernel_passes(void **state)
 	assert_null(why);
 	assert_int_equal(e.lo, 0x1000000);	/* linker.ld KERNEL_PHYS */
 	assert_int_equal(e.entry, 0x1000000);	/* .text.entry first */
+	/* kcsum wrote the checksum at build time. */
+	struct elfimage_sum sum;
+	assert_null(elfimage_checksum(buf, n, &sum));
+	assert_true(sum.stored == sum.computed);
+	assert_true(sum.stored != 0);
 	free(buf);
 }
 
@@ -139,6 +298,9 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(accepts_and_stages, build),
 		cmocka_unit_test_setup(refusals, build),
+		cmocka_unit_test_setup(span_is_page_aligned_both_ends, build),
+		cmocka_unit_test(checksum_covers_loaded_contents),
+		cmocka_unit_test(checksum_needs_exactly_one_record),
 		cmocka_unit_test(the_built_kernel_passes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,11 @@
  * The application is linked into the kernel image and entered as
  * app_main(argc, argv) with the words after "--" on the command line.
  * Returning from app_main (or calling exit) powers the machine off.
+ * Applications include it as "dormant.h" (the build adds -Iinclude).
+ *
+ * app_main runs on its own stack: 1 MiB by default (kernel option
+ * stack=SIZE, e.g. stack=8M), with an unmapped guard page below it, so an
+ * overflow stops the machine with a "stack overflow" report.
  */
 #ifndef DORMANT_H
 #define DORMANT_H
