@@ -55,6 +55,10 @@ def run_unit(build, only):
 
 def run_scenario(args, sc):
     log = os.path.join(args.build, 'test-logs', sc.name.replace('/', '_') + '.log')
+    if sc.custom:
+        os.makedirs(os.path.dirname(log), exist_ok=True)
+        problems = sc.custom(args.build, log)
+        return sc.name, not problems, '; '.join(problems) + (' (log: %s)' % log if problems else '')
     kw = dict(sc.boot)
     if sc.prepare:
         kw.update(sc.prepare(args.build))

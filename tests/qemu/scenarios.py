@@ -8,15 +8,21 @@ import os
 import re
 import struct
 
+import make_run
+
 TRAP_STATUS = 0x7e    # kernel/trap.c: fatal exception under test mode
 PANIC_STATUS = 0x7f   # kernel/panic.c
 
 
 class Scenario:
-    def __init__(self, name, check, prepare=None, **boot):
+    """A boot with its check; or, with custom=fn(build, log) -> problems,
+    a test that drives QEMU its own way."""
+
+    def __init__(self, name, check=None, prepare=None, custom=None, **boot):
         self.name = name
         self.check_fn = check
         self.prepare = prepare
+        self.custom = custom
         self.boot = boot
 
     def check(self, b):
@@ -252,6 +258,7 @@ ALL = [
              cmdline='test crash=panic'),
     Scenario('trap/stack-overflow', stack_overflow(1024), cmdline='test crash=stack'),
     Scenario('trap/stack-overflow-4M', stack_overflow(4096), cmdline='test stack=4M crash=stack'),
+    Scenario('make/run-keeps-its-disk', custom=make_run.check),
     Scenario('app/console-commands', console, cmdline='test -- --run-for 4',
              inputs=[('demo running', 'count 5\r'), ('counter is now', 'log hello there\r'),
                      ('logged', 'frob\r'), ('unknown command', 'show\r')]),
