@@ -12,11 +12,17 @@
 
 #define CRASH_CODE_PANIC	0x646f726d	/* P0: "dorm" */
 
+/* One report per bring-up: a panic inside the panic path must not
+ * overwrite the first report.  Reset by hv_crash_init, so that a layer
+ * brought up again (after teardown, later after resume) reports again. */
+static bool reported;
+
 void hv_crash_init(void)
 {
 	if (!hv_has(0, 0, HV_FEATURE_GUEST_CRASH_MSRS))
 		return;
 	hv.crash_msrs = true;
+	reported = false;
 	hv.crash_caps = hv_rdmsr(HV_MSR_CRASH_CTL);	/* reads: supported flags */
 	if (hv.crash_caps & HV_CRASH_CTL_MESSAGE)
 		hv.crash_page = (char *)(uintptr_t)page_alloc(1, FRAME_VOLATILE);
@@ -25,7 +31,6 @@ void hv_crash_init(void)
 
 void hv_crash_report(const char *msg)
 {
-	static bool reported;
 	if (!hv.crash_msrs || reported)
 		return;
 	reported = true;
