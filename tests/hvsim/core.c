@@ -109,6 +109,8 @@ void hvsim_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 	const struct hvsim_profile *p = hvsim.prof;
 	(void)sub;
 	r[0] = r[1] = r[2] = r[3] = 0;
+	if (leaf >= SIM_LEAF_VENDOR && hvsim.ncpuid_log < sizeof(hvsim.cpuid_log) / sizeof(hvsim.cpuid_log[0]))
+		hvsim.cpuid_log[hvsim.ncpuid_log++] = leaf;
 	if (p->not_hyperv) {
 		if (leaf == 1)
 			r[2] = 1u << 31;
@@ -125,13 +127,13 @@ void hvsim_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 		r[2] = 1u << 31;	/* hypervisor present */
 		break;
 	case SIM_LEAF_VENDOR:
-		r[0] = SIM_LEAF_HWFEATURES;
+		r[0] = p->max_leaf ? p->max_leaf : SIM_LEAF_HWFEATURES;
 		memcpy(&r[1], "Micr", 4);
 		memcpy(&r[2], "osof", 4);
 		memcpy(&r[3], "t Hv", 4);
 		break;
 	case SIM_LEAF_INTERFACE:
-		r[0] = SIM_SIGNATURE_HV1;
+		r[0] = p->signature ? p->signature : SIM_SIGNATURE_HV1;
 		break;
 	case SIM_LEAF_VERSION:
 		if (hvsim.os_id) {	/* zeros until the guest identifies (1.1) */
@@ -294,10 +296,12 @@ out:
 	return v;
 }
 
-static void log_write(uint32_t msr)
+static void log_write(uint32_t msr, uint64_t v)
 {
-	if (hvsim.nmsr_log < sizeof(hvsim.msr_log) / sizeof(hvsim.msr_log[0]))
+	if (hvsim.nmsr_log < sizeof(hvsim.msr_log) / sizeof(hvsim.msr_log[0])) {
+		hvsim.msr_val_log[hvsim.nmsr_log] = v;
 		hvsim.msr_log[hvsim.nmsr_log++] = msr;
+	}
 }
 
 static void write_hypercall_msr(uint64_t v)
@@ -320,9 +324,13 @@ static void crash_notify(uint64_t ctl)
 	if (!(ctl & SIM_CRASH_NOTIFY))
 		return;
 	hvsim.crashed = true;
+	hvsim.crash_reports++;
 	hvsim.crash_msg[0] = 0;
 	if (ctl & SIM_CRASH_MESSAGE) {
 		uint64_t len = hvsim.crash_p[4];
+		if (len > 4096)
+			hvsim_gp("crash message of %llu bytes (at most 4096)",
+				 (unsigned long long)len);
 		if (len > sizeof(hvsim.crash_msg) - 1)
 			len = sizeof(hvsim.crash_msg) - 1;
 		if (hvsim.crash_p[3] && len)
@@ -336,7 +344,7 @@ static void crash_notify(uint64_t ctl)
 void hvsim_wrmsr(uint32_t msr, uint64_t v)
 {
 	uint64_t t = hvsim_enter();
-	log_write(msr);
+	log_write(msr, v);
 	if (!allowed(msr, "write"))
 		goto out;
 	switch (msr) {

@@ -26,6 +26,9 @@ struct hvsim_profile {
 	uint32_t features_eax, features_ebx, features_edx, recommend_eax;
 	uint32_t build;
 	uint16_t major, minor;
+	/* Leaf 0x40000000 EAX and leaf 0x40000001 EAX; 0 means what a
+	 * Microsoft hypervisor answers (0x40000006, "Hv#1"). */
+	uint32_t max_leaf, signature;
 };
 extern const struct hvsim_profile hvsim_profile_current;	/* recent Hyper-V */
 extern const struct hvsim_profile hvsim_profile_old;	/* no direct timers, freq MSRs, TSC page */
@@ -97,9 +100,13 @@ struct hvsim {
 	bool port_is_event[8];
 	unsigned nports;
 	uint32_t msr_log[64];		/* first writes, in order */
+	uint64_t msr_val_log[64];	/* the values they wrote */
 	unsigned nmsr_log;
+	uint32_t cpuid_log[32];		/* first hypervisor leaves read, in order */
+	unsigned ncpuid_log;
 	bool crashed;
-	char crash_msg[256];
+	unsigned crash_reports;		/* CRASH_CTL writes with CrashNotify */
+	char crash_msg[4097];		/* P4 is at most 4096 bytes (2.5) */
 
 	/* test hooks */
 	void (*on_post)(const struct hvsim_posted *m);

@@ -104,6 +104,9 @@ uint64_t hv_hypercall_page_call(void *page, uint64_t control, uint64_t input, ui
 
 static uint64_t fake_rdtsc(void)
 {
+	host.rdtsc_reads++;
+	if (host.on_rdtsc)
+		host.on_rdtsc();
 	return host.tsc;
 }
 

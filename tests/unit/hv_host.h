@@ -16,6 +16,8 @@
 
 struct host {
 	uint64_t tsc;
+	uint64_t rdtsc_reads;
+	void (*on_rdtsc)(void);	/* runs inside each TSC read (races) */
 	uint64_t armed;
 	uint64_t pages_alloc, pages_freed;
 	uint64_t exec_page;

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "hv_host.h"
+#include "../hvsim/hvsim_defs.h"
 
 static int up_current(void **state)
 {
@@ -72,11 +73,11 @@ static void brings_up_on_current_host(void **state)
 	assert_true(hvsim.scontrol & 1);
 	for (unsigned n = 0; n < 16; n++) {
 		bool used = n == HV_SINT_VMBUS || n == HV_SINT_TIMER;
-		assert_int_equal(!(hvsim.sint[n] & HV_SINT_MASKED), used);
+		assert_int_equal(!(hvsim.sint[n] & SIM_SINT_MASK_BIT), used);
 	}
 	assert_int_equal(hvsim.sint[HV_SINT_VMBUS] & 0xff, hv.sint[HV_SINT_VMBUS].vector);
 	/* The current host deprecates AutoEOI: the guest must not set it. */
-	assert_false(hvsim.sint[HV_SINT_VMBUS] & HV_SINT_AUTO_EOI);
+	assert_false(hvsim.sint[HV_SINT_VMBUS] & SIM_SINT_AEOI_BIT);
 	assert_int_equal(hvsim.aeoi_against_advice, 0);
 	assert_non_null(host.platform);
 	assert_int_equal(host.platform->tsc_hz, HOST_TSC_HZ);
@@ -95,7 +96,7 @@ static void old_host_uses_fallbacks(void **state)
 	assert_int_equal(host.platform->tsc_hz, 0);
 	assert_non_null(host.platform->clock_ns);	/* TIME_REF_COUNT */
 	assert_true(hv.auto_eoi);			/* allowed on this host */
-	assert_true(hvsim.sint[HV_SINT_VMBUS] & HV_SINT_AUTO_EOI);
+	assert_true(hvsim.sint[HV_SINT_VMBUS] & SIM_SINT_AEOI_BIT);
 	assert_false(host.vec[hv.sint[HV_SINT_VMBUS].vector].needs_eoi);
 	/* Nothing was touched that this host does not offer. */
 	assert_int_equal(hvsim.gp_faults, 0);
@@ -123,15 +124,15 @@ static void host_enforces_os_id_before_hypercall_page(void **state)
 	uint8_t *page = (uint8_t *)(uintptr_t)page_alloc(1, FRAME_VOLATILE);
 	memset(page, 0x5a, 4096);
 	uint64_t gpa = (uint64_t)(uintptr_t)page;
-	hv_wrmsr(HV_MSR_HYPERCALL, gpa | HV_OVERLAY_ENABLE);
-	assert_false(hv_rdmsr(HV_MSR_HYPERCALL) & HV_OVERLAY_ENABLE);
+	hvsim_wrmsr(SIM_MSR_HYPERCALL, gpa | SIM_PAGE_ON);
+	assert_false(hvsim_rdmsr(SIM_MSR_HYPERCALL) & SIM_PAGE_ON);
 	assert_int_equal(page[0], 0x5a);
-	hv_wrmsr(HV_MSR_GUEST_OS_ID, hv_make_guest_os_id());
-	hv_wrmsr(HV_MSR_HYPERCALL, gpa | HV_OVERLAY_ENABLE);
-	assert_true(hv_rdmsr(HV_MSR_HYPERCALL) & HV_OVERLAY_ENABLE);
+	hvsim_wrmsr(SIM_MSR_OS_ID, hv_make_guest_os_id());
+	hvsim_wrmsr(SIM_MSR_HYPERCALL, gpa | SIM_PAGE_ON);
+	assert_true(hvsim_rdmsr(SIM_MSR_HYPERCALL) & SIM_PAGE_ON);
 	assert_int_equal(page[0], 0x0f);		/* the hypervisor's code */
-	hv_wrmsr(HV_MSR_GUEST_OS_ID, 0);		/* clearing the id disables it */
-	assert_false(hv_rdmsr(HV_MSR_HYPERCALL) & HV_OVERLAY_ENABLE);
+	hvsim_wrmsr(SIM_MSR_OS_ID, 0);			/* clearing the id disables it */
+	assert_false(hvsim_rdmsr(SIM_MSR_HYPERCALL) & SIM_PAGE_ON);
 	assert_int_equal(page[0], 0x5a);		/* the RAM beneath is back */
 	assert_int_equal(page[4095], 0x5a);
 	page_free(gpa, 1);
@@ -141,8 +142,9 @@ static void firmware_os_id_and_locked_page(void **state)
 {
 	(void)state;
 	uint64_t fw_page = page_alloc(1, FRAME_VOLATILE);
-	hv_wrmsr(HV_MSR_GUEST_OS_ID, 0x1234);
-	hv_wrmsr(HV_MSR_HYPERCALL, fw_page | HV_OVERLAY_ENABLE | HV_HYPERCALL_LOCKED);
+	/* What Hyper-V's firmware leaves behind, in the emulator's terms. */
+	hvsim_wrmsr(SIM_MSR_OS_ID, 0x1234);
+	hvsim_wrmsr(SIM_MSR_HYPERCALL, fw_page | SIM_PAGE_ON | SIM_PAGE_LOCKED);
 	hvsim.nmsr_log = 0;
 	hv_init();
 	assert_true(hv.present);
@@ -154,7 +156,15 @@ static void firmware_os_id_and_locked_page(void **state)
 	assert_int_equal(hv_post_message(1, 1, msg, sizeof(msg)), HV_STATUS_SUCCESS);
 	assert_int_equal(hvsim.gp_faults, 0);
 	assert_int_equal(host.bad_hypercalls, 0);
+	uint64_t freed = host.pages_freed;
 	hv_teardown();
+	/* The locked page stays where it is; only the id is cleared. */
+	assert_int_equal(hvsim.hypercall, fw_page | SIM_PAGE_ON | SIM_PAGE_LOCKED);
+	assert_int_equal(hvsim.os_id, 0);
+	assert_int_equal(hvsim.gp_faults, 0);
+	/* Every page of ours is back; the firmware's was never freed. */
+	assert_int_equal(host.pages_freed, freed + 5);
+	assert_int_equal(host.pages_alloc, host.pages_freed + 1);
 	page_free(fw_page, 1);	/* the firmware's page is not ours to free */
 }
 
@@ -173,32 +183,40 @@ static void post_message_and_statuses(void **state)
 	assert_memory_equal(hvsim.posted[0].data, msg, 240);
 
 	int st = hv_post_message(99, 1, msg, 8);
-	assert_int_equal(st, HV_STATUS_INVALID_CONNECTION_ID);
+	assert_int_equal(st, SIM_ST_BAD_CONNECTION);
 	assert_string_equal(hv_status_name(st), "invalid connection id");
-	assert_int_equal(hv_post_message(1, 0x80000001u, msg, 8), HV_STATUS_INVALID_PARAMETER);
+	assert_int_equal(hv_post_message(1, 0x80000001u, msg, 8), SIM_ST_BAD_PARAM);
 	assert_int_equal(hv_post_message(1, 1, msg, 241), HV_E_TOO_BIG);
+	assert_int_equal(hv_post_message(1, 1, msg, 0), HV_E_TOO_BIG);
 	assert_int_equal(hvsim.nposted, 1);
+	assert_int_equal(hvsim.hypercalls, 3);	/* the local refusals never call */
 	assert_string_equal(hv_status_name(HV_STATUS_INSUFFICIENT_BUFFERS), "insufficient buffers");
 	assert_string_equal(hv_status_name(HV_STATUS_INSUFFICIENT_BUFFER), "insufficient buffer");
 	assert_string_equal(hv_status_name(0x9999), "unknown status");
+	assert_string_equal(hv_status_name(0x0f), "unknown status");	/* a gap */
+	assert_string_equal(hv_status_name(0x86), "VTL already enabled");	/* the last */
+	assert_string_equal(hv_status_name(0x87), "unknown status");	/* one past */
+	assert_string_equal(hv_status_name(-1), "unknown status");
 	assert_string_equal(hv_status_name(HV_E_NOT_PRESENT), "no hypercall page");
+	assert_string_equal(hv_status_name(HV_E_TOO_BIG), "message too big");
 
 	/* The emulator applies TLFS 3.6's input rules. */
 	uint64_t in = (uint64_t)(uintptr_t)hv.input;
-	assert_int_equal(hvsim_hypercall(HVCALL_POST_MESSAGE, in + 4, 0), HV_STATUS_INVALID_ALIGNMENT);
-	assert_int_equal(hvsim_hypercall(HVCALL_POST_MESSAGE, in + 4000, 0), HV_STATUS_INVALID_ALIGNMENT);
-	assert_int_equal(hvsim_hypercall(HVCALL_POST_MESSAGE | HV_HYPERCALL_FAST, in, 0),
-			 HV_STATUS_INVALID_HYPERCALL_INPUT);
-	assert_int_equal(hvsim_hypercall(0x7777, in, 0), HV_STATUS_INVALID_HYPERCALL_CODE);
-	assert_int_equal(hvsim_hypercall(HVCALL_POST_MESSAGE,
-					 (uint64_t)(uintptr_t)hv.simp, 0),
-			 HV_STATUS_INVALID_PARAMETER);		/* overlay page */
+	assert_int_equal(hvsim_hypercall(SIM_CALL_POSTMSG, in + 4, 0), SIM_ST_BAD_ALIGN);
+	assert_int_equal(hvsim_hypercall(SIM_CALL_POSTMSG, in + 4000, 0), SIM_ST_BAD_ALIGN);
+	assert_int_equal(hvsim_hypercall(SIM_CALL_POSTMSG | SIM_HC_FAST, in, 0), SIM_ST_BAD_INPUT);
+	assert_int_equal(hvsim_hypercall(0x7777, in, 0), SIM_ST_BAD_CODE);
+	assert_int_equal(hvsim_hypercall(SIM_CALL_POSTMSG, (uint64_t)(uintptr_t)hv.simp, 0),
+			 SIM_ST_BAD_PARAM);			/* overlay page */
+	/* ... and the guest's encodings agree with the emulator's. */
+	assert_int_equal(HVCALL_POST_MESSAGE, SIM_CALL_POSTMSG);
+	assert_int_equal(HVCALL_SIGNAL_EVENT | HV_HYPERCALL_FAST, SIM_CALL_SIGNAL | SIM_HC_FAST);
 }
 
 static void signal_event(void **state)
 {
 	(void)state;
-	assert_int_equal(hv_signal_event(0x2a, 0), HV_STATUS_INVALID_CONNECTION_ID);
+	assert_int_equal(hv_signal_event(0x2a, 0), SIM_ST_BAD_CONNECTION);
 	hvsim_open_port(0x2a, true);
 	assert_int_equal(hv_signal_event(0x2a, 5), HV_STATUS_SUCCESS);
 	assert_int_equal(hvsim.signals, 1);
@@ -209,6 +227,8 @@ static void signal_event(void **state)
 
 static struct {
 	int n;
+	uint8_t size;			/* of the last message */
+	uint8_t last[HV_MESSAGE_PAYLOAD_MAX];
 	uint32_t type[8];
 	uint8_t first[8];
 	unsigned flags[8];
@@ -222,6 +242,8 @@ static void on_msg(const struct hv_message *m, void *ctx)
 		got.type[got.n] = m->header.message_type;
 		got.first[got.n] = m->payload[0];
 	}
+	got.size = m->header.payload_size;
+	memcpy(got.last, m->payload, m->header.payload_size);
 	got.n++;
 }
 
@@ -261,13 +283,13 @@ static void masked_sint_keeps_messages(void **state)
 	(void)state;
 	memset(&got, 0, sizeof(got));
 	hv_sint_register(HV_SINT_VMBUS, on_msg, on_event, NULL);
-	uint64_t sint = hv_rdmsr(HV_MSR_SINT0 + HV_SINT_VMBUS);
-	hv_wrmsr(HV_MSR_SINT0 + HV_SINT_VMBUS, sint | HV_SINT_MASKED);
+	uint64_t sint = hvsim_rdmsr(SIM_MSR_SINT_FIRST + HV_SINT_VMBUS);
+	hvsim_wrmsr(SIM_MSR_SINT_FIRST + HV_SINT_VMBUS, sint | SIM_SINT_MASK_BIT);
 	uint8_t b = 7;
 	hvsim_post(HV_SINT_VMBUS, 1, &b, 1);
 	assert_int_equal(got.n, 0);
 	assert_int_equal(host.irqs[hv.sint[HV_SINT_VMBUS].vector], 0);
-	hv_wrmsr(HV_MSR_SINT0 + HV_SINT_VMBUS, sint);
+	hvsim_wrmsr(SIM_MSR_SINT_FIRST + HV_SINT_VMBUS, sint);
 	assert_int_equal(got.n, 1);
 	assert_int_equal(got.first[0], 7);
 }
@@ -369,7 +391,7 @@ static void stimer_direct_mode_ticks(void **state)
 	(void)state;
 	ticks_seen = 0;
 	assert_true(host.platform->tick_start(100, tick));
-	assert_true(hvsim.stimer_config[0] & (1ull << 12));	/* direct */
+	assert_true(hvsim.stimer_config[0] & SIM_TMR_DIRECT);
 	assert_int_equal(hvsim.stimer_count[0], 100000);	/* 10 ms in 100 ns */
 	for (int i = 0; i < 10; i++)
 		host_advance_ns(10000000);
@@ -383,8 +405,8 @@ static void stimer_message_mode_on_old_host(void **state)
 	(void)state;
 	ticks_seen = 0;
 	assert_true(host.platform->tick_start(250, tick));
-	assert_false(hvsim.stimer_config[0] & (1ull << 12));
-	assert_int_equal((hvsim.stimer_config[0] >> 16) & 0xf, HV_SINT_TIMER);
+	assert_false(hvsim.stimer_config[0] & SIM_TMR_DIRECT);
+	assert_int_equal(SIM_TMR_SINT(hvsim.stimer_config[0]), HV_SINT_TIMER);
 	for (int i = 0; i < 8; i++)
 		host_advance_ns(4000000);
 	assert_int_equal(ticks_seen, 8);
@@ -400,9 +422,40 @@ static void crash_lands_in_msrs(void **state)
 	assert_ptr_equal(panic_notify, hv_crash_report);
 	panic_notify("deliberate test crash");
 	assert_true(hvsim.crashed);
+	assert_int_equal(hvsim.crash_reports, 1);
+	assert_int_equal(hvsim.crash_ctl, SIM_CRASH_NOTIFY | SIM_CRASH_MESSAGE);
 	assert_string_equal(hvsim.crash_msg, "deliberate test crash");
 	assert_int_equal(hvsim.crash_p[0], 0x646f726d);
+	assert_int_equal(hvsim.crash_p[2], hv.guest_os_id);
+	assert_int_equal(hvsim.crash_p[3], (uint64_t)(uintptr_t)hv.crash_page);
 	assert_int_equal(hvsim.crash_p[4], strlen("deliberate test crash"));
+	/* The parameters first, CRASH_CTL last (2.5). */
+	assert_true(msr_written_before(SIM_MSR_CRASH_LAST, SIM_MSR_CRASH_CTL));
+	assert_true(msr_written_before(SIM_MSR_CRASH_FIRST, SIM_MSR_CRASH_LAST));
+
+	/* A second panic (say, in the panic path) is not reported again. */
+	unsigned writes = hvsim.nmsr_log;
+	panic_notify("second");
+	assert_int_equal(hvsim.crash_reports, 1);
+	assert_int_equal(hvsim.nmsr_log, writes);
+	assert_string_equal(hvsim.crash_msg, "deliberate test crash");
+}
+
+/* A message of 4 KiB or more is cut to the page: 4095 bytes and a NUL. */
+static void crash_message_of_a_page_and_more(void **state)
+{
+	(void)state;
+	static char msg[5000];
+	for (size_t i = 0; i < sizeof(msg) - 1; i++)
+		msg[i] = (char)('a' + i % 26);
+	msg[sizeof(msg) - 1] = 0;
+	panic_notify(msg);
+	assert_int_equal(hvsim.crash_reports, 1);
+	assert_int_equal(hvsim.crash_p[4], 4095);
+	assert_int_equal(strlen(hvsim.crash_msg), 4095);
+	assert_memory_equal(hvsim.crash_msg, msg, 4095);
+	assert_int_equal(hv.crash_page[4095], 0);
+	assert_int_equal(hvsim.gp_faults, 0);
 }
 
 static void teardown_leaves_nothing_enabled(void **state)
@@ -412,8 +465,8 @@ static void teardown_leaves_nothing_enabled(void **state)
 	host.power_hook();
 	assert_false(hvsim_any_overlay_on());
 	assert_false(hvsim.scontrol & 1);
-	assert_true(hvsim.sint[HV_SINT_VMBUS] & HV_SINT_MASKED);
-	assert_true(hvsim.sint[HV_SINT_TIMER] & HV_SINT_MASKED);
+	assert_true(hvsim.sint[HV_SINT_VMBUS] & SIM_SINT_MASK_BIT);
+	assert_true(hvsim.sint[HV_SINT_TIMER] & SIM_SINT_MASK_BIT);
 	assert_false(hvsim.stimer_config[0] & 1);
 	assert_int_equal(hvsim.os_id, 0);
 	assert_false(hvsim.hypercall & 1);
@@ -425,6 +478,315 @@ static void teardown_leaves_nothing_enabled(void **state)
 	uint64_t reads = hvsim.ref_count_reads;
 	hv_ref_time();
 	assert_int_equal(hvsim.ref_count_reads, reads + 1);
+}
+
+
+static void teardown_on_current_host(void **state)
+{
+	teardown_leaves_nothing_enabled(state);
+}
+
+static void teardown_on_old_host(void **state)
+{
+	teardown_leaves_nothing_enabled(state);
+}
+
+/* ---- exact MSR order ---- */
+
+static void expect_writes(const uint32_t *msrs, unsigned n)
+{
+	assert_int_equal(hvsim.nmsr_log, n);
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(hvsim.msr_log[i], msrs[i]);
+}
+
+/* Identity, hypercall page, SynIC pages, SINTs, then SCONTROL, then the
+ * clock (hv-core 0). */
+static void bring_up_msr_order(void **state)
+{
+	(void)state;
+	host_reset(&hvsim_profile_current);
+	hv_init();
+	const uint32_t want[] = { SIM_MSR_OS_ID, SIM_MSR_HYPERCALL, SIM_MSR_SIMP, SIM_MSR_SIEFP,
+				  SIM_MSR_SINT_FIRST + 2, SIM_MSR_SINT_FIRST + 3,
+				  SIM_MSR_SCONTROL, SIM_MSR_REF_TSC };
+	expect_writes(want, sizeof(want) / sizeof(want[0]));
+	assert_int_equal(hvsim.msr_val_log[0], hv_make_guest_os_id());
+	assert_int_equal(hvsim.msr_val_log[6] & 1, 1);
+}
+
+/* Timers, SINTs, SCONTROL, event page, message page, TSC page, hypercall
+ * page, and the OS id last. */
+static void teardown_msr_order(void **state)
+{
+	(void)state;
+	assert_true(host.platform->tick_start(100, tick));
+	hvsim.nmsr_log = 0;
+	hv_teardown();
+	const uint32_t want[] = { SIM_MSR_STIMER_FIRST, SIM_MSR_STIMER_FIRST + 1,
+				  SIM_MSR_SINT_FIRST + 2, SIM_MSR_SINT_FIRST + 3,
+				  SIM_MSR_SCONTROL, SIM_MSR_SIEFP, SIM_MSR_SIMP,
+				  SIM_MSR_REF_TSC, SIM_MSR_HYPERCALL, SIM_MSR_OS_ID };
+	expect_writes(want, sizeof(want) / sizeof(want[0]));
+	const uint64_t *v = hvsim.msr_val_log;
+	assert_int_equal(v[0], 0);
+	assert_int_equal(v[1], 0);
+	assert_true(v[2] & SIM_SINT_MASK_BIT);
+	assert_true(v[3] & SIM_SINT_MASK_BIT);
+	assert_int_equal(SIM_SINT_VECTOR(v[2]), SIM_SINT_VECTOR(hvsim.sint[2]));
+	for (int i = 4; i < 9; i++)
+		assert_int_equal(v[i] & SIM_PAGE_ON, 0);
+	assert_int_equal(v[9], 0);
+	assert_int_equal(hvsim.gp_faults, 0);
+}
+
+/* Disable, period, then enable (2.4): never a running timer with an old
+ * period or a new period on a running timer. */
+static void stimer_start_msr_order(void **state)
+{
+	(void)state;
+	hvsim.nmsr_log = 0;
+	assert_true(host.platform->tick_start(250, tick));
+	const uint32_t want[] = { SIM_MSR_STIMER_FIRST, SIM_MSR_STIMER_FIRST + 1,
+				  SIM_MSR_STIMER_FIRST };
+	expect_writes(want, 3);
+	assert_int_equal(hvsim.msr_val_log[0], 0);
+	assert_int_equal(hvsim.msr_val_log[1], 40000);		/* 4 ms in 100 ns */
+	uint64_t cfg = hvsim.msr_val_log[2];
+	assert_int_equal(cfg & (SIM_TMR_ENABLE | SIM_TMR_PERIODIC | SIM_TMR_AUTOENABLE),
+			 SIM_TMR_ENABLE | SIM_TMR_PERIODIC);
+	assert_true(cfg & SIM_TMR_DIRECT);
+	assert_int_equal(SIM_TMR_VECTOR(cfg), hv.stimer_vector);
+	assert_int_equal(host.vec[hv.stimer_vector].needs_eoi, true);
+	assert_false(host.platform->tick_start(0, tick));	/* no rate, no writes */
+	assert_int_equal(hvsim.nmsr_log, 3);
+}
+
+/* ---- detection edge cases ---- */
+
+static struct hvsim_profile custom;
+
+static void up_custom(uint32_t max_leaf, uint32_t signature)
+{
+	custom = hvsim_profile_current;
+	custom.name = "custom";
+	custom.max_leaf = max_leaf;
+	custom.signature = signature;
+	host_reset(&custom);
+	hv_init();
+}
+
+static void expect_leaves(const uint32_t *leaves, unsigned n)
+{
+	assert_int_equal(hvsim.ncpuid_log, n);
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(hvsim.cpuid_log[i], leaves[i]);
+}
+
+static void hv1_with_too_few_leaves(void **state)
+{
+	(void)state;
+	up_custom(SIM_LEAF_RECOMMEND, 0);	/* Hv#1, but max leaf 0x40000004 */
+	assert_false(hv.present);
+	assert_int_equal(hv.max_leaf, SIM_LEAF_RECOMMEND);
+	assert_string_equal(hv.vendor, "Microsoft Hv");
+	/* Refused on the leaf count: the signature was never read. */
+	const uint32_t leaves[] = { SIM_LEAF_VENDOR };
+	expect_leaves(leaves, 1);
+	assert_int_equal(hvsim.nmsr_log, 0);
+	assert_null(host.platform);
+	assert_non_null(strstr(host.log, "hv: not running on Hyper-V (Microsoft Hv)"));
+}
+
+static void hv1_with_exactly_enough_leaves(void **state)
+{
+	(void)state;
+	up_custom(SIM_LEAF_LIMITS, 0);
+	assert_true(hv.present);
+	assert_int_equal(hv.max_leaf, SIM_LEAF_LIMITS);
+	assert_int_equal(hv.max_vps, 1);
+	hv_teardown();
+	up_custom(SIM_LEAF_VENDOR + 0xff, 0);	/* the highest plausible */
+	assert_true(hv.present);
+	hv_teardown();
+}
+
+static void many_leaves_without_hv1(void **state)
+{
+	(void)state;
+	up_custom(SIM_LEAF_VENDOR + 0x10, 0x4d564b00u);	/* "\0KVM": not Hv#1 */
+	assert_false(hv.present);
+	const uint32_t leaves[] = { SIM_LEAF_VENDOR, SIM_LEAF_INTERFACE };
+	expect_leaves(leaves, 2);			/* refused on the signature */
+	assert_int_equal(hv.features_eax, 0);
+	assert_int_equal(hvsim.nmsr_log, 0);
+	assert_null(host.platform);
+}
+
+static void implausible_max_leaf(void **state)
+{
+	(void)state;
+	up_custom(SIM_LEAF_VENDOR + 0x100, 0);	/* Hv#1, but a garbage range */
+	assert_false(hv.present);
+	const uint32_t leaves[] = { SIM_LEAF_VENDOR };
+	expect_leaves(leaves, 1);
+	assert_int_equal(hvsim.nmsr_log, 0);
+}
+
+static void hv1_without_hypercall_msrs(void **state)
+{
+	(void)state;
+	custom = hvsim_profile_current;
+	custom.features_eax &= ~SIM_PRIV_HYPERCALL;
+	host_reset(&custom);
+	hv_init();
+	assert_false(hv.present);
+	assert_null(hv.hypercall_page);
+	assert_int_equal(hvsim.nmsr_log, 0);
+	assert_int_equal(hvsim.gp_faults, 0);
+	assert_non_null(strstr(host.log, "offers Hv#1 but no usable hypercall page "
+				"(no hypercall page); Hyper-V layer off"));
+}
+
+/* ---- frequency MSRs need both bits (5.3) ---- */
+
+static void frequencies_need_both_bits(void **state)
+{
+	(void)state;
+	const uint32_t eax[2] = { SIM_PRIV_FREQUENCIES, 0 };
+	const uint32_t edx[2] = { 0, SIM_FEAT_FREQ_MSRS };
+	for (int i = 0; i < 2; i++) {
+		custom = hvsim_profile_current;
+		custom.features_eax = (custom.features_eax & ~SIM_PRIV_FREQUENCIES) | eax[i];
+		custom.features_edx = (custom.features_edx & ~SIM_FEAT_FREQ_MSRS) | edx[i];
+		host_reset(&custom);
+		hv_init();
+		assert_true(hv.present);
+		assert_int_equal(hv.tsc_hz, 0);
+		assert_int_equal(hv.apic_hz, 0);
+		assert_int_equal(host.platform->tsc_hz, 0);
+		assert_int_equal(host.platform->lapic_hz, 0);
+		assert_int_equal(hvsim.gp_faults, 0);	/* never read without both */
+		hv_teardown();
+	}
+}
+
+/* ---- firmware left an unlocked page: move it to our own ---- */
+
+static void firmware_page_enabled_not_locked(void **state)
+{
+	(void)state;
+	uint64_t fw_page = page_alloc(1, FRAME_VOLATILE);
+	hvsim_wrmsr(SIM_MSR_OS_ID, 0x1234);
+	/* Enabled, bit 2 (reserved, to be preserved) set, not locked. */
+	hvsim_wrmsr(SIM_MSR_HYPERCALL, fw_page | SIM_PAGE_ON | 0x4);
+	hv_init();
+	assert_true(hv.present);
+	assert_true(hv.hypercall_page_ours);
+	uint64_t ours = (uint64_t)(uintptr_t)hv.hypercall_page;
+	assert_int_not_equal(ours, fw_page);
+	assert_int_equal(hvsim.hypercall, ours | 0x4 | SIM_PAGE_ON);
+	assert_int_equal(hvsim.ov[HVSIM_OV_HYPERCALL].gpa, ours);
+	assert_int_equal(host.exec_page, ours);
+	uint8_t b = 1;
+	assert_int_equal(hv_post_message(1, 1, &b, 1), SIM_ST_OK);
+	hv_teardown();
+	assert_int_equal(hvsim.hypercall, 0x4);		/* off, reserved bit kept */
+	assert_int_equal(host.exec_page, 0);
+	assert_int_equal(hvsim.gp_faults, 0);
+	page_free(fw_page, 1);
+}
+
+/* ---- SynIC payload limits ---- */
+
+static void full_240_byte_payload(void **state)
+{
+	(void)state;
+	memset(&got, 0, sizeof(got));
+	hv_sint_register(HV_SINT_VMBUS, on_msg, on_event, NULL);
+	uint8_t data[240];
+	for (int i = 0; i < 240; i++)
+		data[i] = (uint8_t)(255 - i);
+	assert_int_equal(hvsim_post(HV_SINT_VMBUS, 1, data, 240), 0);
+	assert_int_equal(got.n, 1);
+	assert_int_equal(got.size, 240);
+	assert_memory_equal(got.last, data, 240);
+	assert_int_equal(hv.sint[HV_SINT_VMBUS].dropped, 0);
+	assert_int_equal(hv.sint[HV_SINT_VMBUS].messages, 1);
+	/* No handler: counted as dropped, slot still released. */
+	hv_sint_register(HV_SINT_VMBUS, NULL, NULL, NULL);
+	assert_int_equal(hvsim_post(HV_SINT_VMBUS, 1, data, 1), 0);
+	assert_int_equal(hv.sint[HV_SINT_VMBUS].dropped, 1);
+	assert_int_equal(hv.simp[HV_SINT_VMBUS].header.message_type, HVMSG_NONE);
+}
+
+/* ---- the TSC page changing under a reader ---- */
+
+static struct hv_tsc_page *race_page;
+static void bump_page_once(void)
+{
+	host.on_rdtsc = NULL;
+	race_page->tsc_offset -= 777;
+	race_page->tsc_sequence++;
+}
+
+static void tsc_page_sequence_changes_during_read(void **state)
+{
+	(void)state;
+	host_advance_ns(500000000);
+	uint64_t before = hv_ref_time();
+	race_page = hv.tsc_page;
+	host.on_rdtsc = bump_page_once;
+	uint64_t reads = host.rdtsc_reads, msr_reads = hvsim.ref_count_reads;
+	uint64_t t = hv_ref_time();
+	assert_int_equal(host.rdtsc_reads, reads + 2);	/* read again */
+	assert_int_equal(t, before - 777);		/* with the new offset */
+	assert_int_equal(hvsim.ref_count_reads, msr_reads);
+	assert_int_equal(hv_clock_ns(), (before - 777) * 100);
+}
+
+/* ---- timers other than 0 ---- */
+
+static void timer_messages_for_other_timers(void **state)
+{
+	(void)state;
+	ticks_seen = 0;
+	assert_true(host.platform->tick_start(250, tick));
+	uint8_t msg[24] = { 0 };
+	msg[0] = 1;					/* timer 1 */
+	assert_int_equal(hvsim_post(HV_SINT_TIMER, SIM_MSGTYPE_TIMER, msg, 24), 0);
+	msg[0] = 3;
+	assert_int_equal(hvsim_post(HV_SINT_TIMER, SIM_MSGTYPE_TIMER, msg, 24), 0);
+	assert_int_equal(ticks_seen, 0);
+	assert_int_equal(hv.stimer_ticks, 0);
+	msg[0] = 0;
+	assert_int_equal(hvsim_post(HV_SINT_TIMER, SIM_MSGTYPE_TIMER, msg, 23), 0);	/* short */
+	assert_int_equal(hvsim_post(HV_SINT_TIMER, 1, msg, 24), 0);	/* not a timer type */
+	assert_int_equal(ticks_seen, 0);
+	assert_non_null(strstr(host.log, "SINT3: unexpected message type 0x80000010 size 23"));
+	assert_non_null(strstr(host.log, "SINT3: unexpected message type 0x1 size 24"));
+	assert_int_equal(hvsim_post(HV_SINT_TIMER, SIM_MSGTYPE_TIMER, msg, 24), 0);
+	assert_int_equal(ticks_seen, 1);
+	assert_int_equal(hv.stimer_ticks, 1);
+}
+
+static void clock_names_on_old_host(void **state)
+{
+	(void)state;
+	assert_string_equal(host.platform->clock_name, "hyper-v TIME_REF_COUNT");
+	assert_string_equal(host.platform->tick_name, "hyper-v stimer0, message");
+	/* Message mode needs the SynIC: without it the tick is refused. */
+	hv_synic_teardown();
+	hvsim.nmsr_log = 0;
+	assert_false(host.platform->tick_start(100, tick));
+	assert_int_equal(hvsim.nmsr_log, 0);
+}
+
+static void clock_names_on_current_host(void **state)
+{
+	(void)state;
+	assert_string_equal(host.platform->clock_name, "hyper-v tsc page");
+	assert_string_equal(host.platform->tick_name, "hyper-v stimer0, direct");
 }
 
 int main(void)
@@ -446,8 +808,25 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stimer_direct_mode_ticks, up_current, down),
 		cmocka_unit_test_setup_teardown(stimer_message_mode_on_old_host, up_old, down),
 		cmocka_unit_test_setup_teardown(crash_lands_in_msrs, up_current, down),
-		cmocka_unit_test_setup_teardown(teardown_leaves_nothing_enabled, up_current, down),
-		cmocka_unit_test_setup_teardown(teardown_leaves_nothing_enabled, up_old, down),
+		cmocka_unit_test_setup_teardown(crash_message_of_a_page_and_more, up_current, down),
+		cmocka_unit_test_setup_teardown(crash_lands_in_msrs, up_old, down),
+		cmocka_unit_test_setup_teardown(teardown_on_current_host, up_current, down),
+		cmocka_unit_test_setup_teardown(teardown_on_old_host, up_old, down),
+		cmocka_unit_test_teardown(bring_up_msr_order, down),
+		cmocka_unit_test_setup_teardown(teardown_msr_order, up_current, down),
+		cmocka_unit_test_setup_teardown(stimer_start_msr_order, up_current, down),
+		cmocka_unit_test(hv1_with_too_few_leaves),
+		cmocka_unit_test(hv1_with_exactly_enough_leaves),
+		cmocka_unit_test(many_leaves_without_hv1),
+		cmocka_unit_test(implausible_max_leaf),
+		cmocka_unit_test(hv1_without_hypercall_msrs),
+		cmocka_unit_test(frequencies_need_both_bits),
+		cmocka_unit_test_setup(firmware_page_enabled_not_locked, fresh),
+		cmocka_unit_test_setup_teardown(full_240_byte_payload, up_current, down),
+		cmocka_unit_test_setup_teardown(tsc_page_sequence_changes_during_read, up_current, down),
+		cmocka_unit_test_setup_teardown(timer_messages_for_other_timers, up_old, down),
+		cmocka_unit_test_setup_teardown(clock_names_on_old_host, up_old, down),
+		cmocka_unit_test_setup_teardown(clock_names_on_current_host, up_current, down),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
