@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -38,6 +39,45 @@ static void agrees_with_libc(void **state)
 	SAME("%hhu %hu %hhd %hd", 300, 70000, 200, 40000);
 }
 
+static void edge_cases_agree_with_libc(void **state)
+{
+	(void)state;
+	/* Precision 0 prints nothing of the string; a negative '*'
+	 * precision is as if none was given. */
+	SAME("[%.0s] [%5.0s] [%.*s] [%.*s]", "abc", "abc", 0, "abc", -1, "abc");
+	SAME("[%.1s] [%.3s] [%.4s] [%-6.2s]", "abc", "abc", "abc", "abc");
+	/* A negative '*' width means left-justified. */
+	SAME("[%*d] [%*s] [%*c] [%*x]", -6, 42, -5, "ab", -3, 'z', -4, 0xau);
+	SAME("[%-*d] [%*d] [%*d]", -6, 42, 6, -42, 0, 7);
+	/* Long values beyond int range, both signs, every conversion. */
+	SAME("%ld %ld %li", 5000000000L, -5000000000L, (long)INT32_MIN - 1);
+	SAME("%lu %lx %lX %lo", 4294967296UL, 0x1ffffffffUL, 0xabcdef012UL, 0x200000000UL);
+	SAME("%lld %llx %zd %jd %td", (long long)INT64_MAX, 1ULL << 40, (ssize_t)-1,
+	     (intmax_t)INT64_MIN, (ptrdiff_t)-3000000000L);
+	SAME("[%20ld] [%-20lu] [%020lx]", -9000000000L, 9000000000UL, 0xfedcba987UL);
+	/* Widths exactly the length, one less, zero. */
+	SAME("[%3d] [%2d] [%0d] [%1s] [%3s]", 123, 123, 5, "abc", "abc");
+	SAME("[%05x] [%05u] [%05o] [%-5d]", 0x2a, 42u, 8u, 42);
+	/* '-' beats '0' in either order (not checkable at compile time). */
+	const char *volatile left_zero = "[%-05d] [%0-5d]";
+	char a[32], b[32];
+	assert_int_equal(ksnprintf(a, sizeof(a), left_zero, 42, -42),
+			 snprintf(b, sizeof(b), left_zero, 42, -42));
+	assert_string_equal(a, b);
+	SAME("[%d] [%d] [%u] [%x] [%o]", INT32_MIN, 0, 0u, 0u, 0u);
+	SAME("[%hhd] [%hd] [%hhx] [%hx]", -129, -32769, 0x1ff, 0x1ffff);
+	SAME("[%c%c%c]", 'x', 0x41, '0');
+}
+
+static void pointer_widths(void **state)
+{
+	(void)state;
+	char buf[64];
+	ksnprintf(buf, sizeof(buf), "[%10p] [%-10p] [%p]", (void *)0xabc, (void *)0xabc,
+		  (void *)0xffff800000001000ull);
+	assert_string_equal(buf, "[     0xabc] [0xabc     ] [0xffff800000001000]");
+}
+
 static void pointers(void **state)
 {
 	(void)state;
@@ -59,6 +99,20 @@ static void truncates_and_counts(void **state)
 	assert_string_equal(buf, "hell");
 	assert_int_equal(buf[5], 'Z');	/* nothing written past cap */
 	assert_int_equal(ksnprintf(NULL, 0, "%d", 12345), 5);
+
+	/* Exactly fits (length cap - 1), one too many, cap 1. */
+	memset(buf, 'Z', sizeof(buf));
+	assert_int_equal(ksnprintf(buf, 6, "%s", "abcde"), 5);
+	assert_string_equal(buf, "abcde");
+	assert_int_equal(buf[6], 'Z');
+	assert_int_equal(ksnprintf(buf, 6, "%s", "abcdef"), 6);
+	assert_string_equal(buf, "abcde");
+	assert_int_equal(ksnprintf(buf, 1, "%d", 99), 2);
+	assert_string_equal(buf, "");
+	assert_int_equal(buf[1], 'b');		/* untouched from before */
+	/* Padding counts too, past the end of the buffer. */
+	assert_int_equal(ksnprintf(buf, 4, "%10d|", 1), 11);
+	assert_string_equal(buf, "   ");
 }
 
 static void odd_formats_do_not_crash(void **state)
@@ -75,6 +129,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(agrees_with_libc),
 		cmocka_unit_test(pointers),
+		cmocka_unit_test(edge_cases_agree_with_libc),
+		cmocka_unit_test(pointer_widths),
 		cmocka_unit_test(truncates_and_counts),
 		cmocka_unit_test(odd_formats_do_not_crash),
 	};

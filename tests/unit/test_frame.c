@@ -64,11 +64,109 @@ static void alloc_fails_cleanly(void **state)
 	assert_int_equal(frame_alloc(&fm, 0, FRAME_OWNED), 0);
 	assert_int_equal(frame_alloc(&fm, 1, FRAME_FREE), 0);
 	assert_int_equal(fm.count[FRAME_FREE], 48);
-	/* Frame 0 is never handed out, even when it is the only one left. */
-	frame_claim(&fm, P(32), 32, FRAME_OWNED);
-	frame_claim(&fm, P(1), 15, FRAME_OWNED);
+	/* Frame 0 is never handed out, even when it is the only one left.
+	 * 0 is also the failure value, so check that nothing was taken. */
+	assert_int_equal(frame_claim(&fm, P(32), 32, FRAME_OWNED), 0);
+	assert_int_equal(frame_claim(&fm, P(1), 15, FRAME_OWNED), 0);
 	assert_int_equal(frame_get(&fm, 0), FRAME_FREE);
 	assert_int_equal(frame_alloc(&fm, 1, FRAME_OWNED), 0);
+	assert_int_equal(frame_get(&fm, 0), FRAME_FREE);
+	assert_int_equal(fm.count[FRAME_FREE], 1);
+	assert_int_equal(fm.count[FRAME_OWNED], 47);
+}
+
+/* The last frame of the map is a frame like any other. */
+static void last_frame_of_the_map(void **state)
+{
+	(void)state;
+	assert_int_equal(frame_alloc(&fm, 1, FRAME_OWNED), P(63));
+	assert_int_equal(frame_free(&fm, P(63), 1), 0);
+	assert_int_equal(frame_claim(&fm, P(63), 1, FRAME_VOLATILE), 0);
+	assert_int_equal(frame_convert(&fm, P(63), 1, FRAME_OWNED), 0);
+	assert_int_equal(frame_get(&fm, P(63)), FRAME_OWNED);
+	assert_int_equal(frame_get(&fm, P(64)), FRAME_ABSENT);	/* one past */
+	uint64_t cursor = 0, base, len;
+	assert_true(frame_owned_next(&fm, &cursor, &base, &len));
+	assert_int_equal(base, P(63));
+	assert_int_equal(len, P(1));
+	assert_int_equal(cursor, 64);
+	assert_false(frame_owned_next(&fm, &cursor, &base, &len));
+	/* A run that ends exactly at the end of the map. */
+	assert_int_equal(frame_free(&fm, P(63), 1), 0);
+	assert_int_equal(frame_claim(&fm, P(48), 16, FRAME_OWNED), 0);
+	assert_int_equal(frame_free(&fm, P(48), 16), 0);
+	assert_int_equal(frame_claim(&fm, P(48), 17, FRAME_OWNED), -1);
+	assert_int_equal(fm.count[FRAME_FREE], 48);
+	/* Adding RAM that ends exactly at the map's end. */
+	struct frame_map m;
+	uint8_t st[4];
+	frame_init(&m, st, 4);
+	frame_add_free(&m, P(2), P(2));
+	assert_int_equal(frame_get(&m, P(3)), FRAME_FREE);
+	assert_int_equal(m.count[FRAME_FREE], 2);
+	assert_int_equal(frame_alloc(&m, 2, FRAME_VOLATILE), P(2));
+	assert_int_equal(m.count[FRAME_VOLATILE], 2);
+	assert_int_equal(m.count[FRAME_ABSENT], 2);
+}
+
+/* A run of exactly n frames fits n; the highest such run is chosen. */
+static void exact_runs_and_ties(void **state)
+{
+	(void)state;
+	/* Free runs now: 0-15 (16) and 32-63 (32).  Leave 4 at 0-3... */
+	assert_int_equal(frame_claim(&fm, P(4), 12, FRAME_OWNED), 0);
+	/* ...and 4 at 40-43, 4 at 50-53, nothing else. */
+	assert_int_equal(frame_claim(&fm, P(32), 8, FRAME_OWNED), 0);
+	assert_int_equal(frame_claim(&fm, P(44), 6, FRAME_OWNED), 0);
+	assert_int_equal(frame_claim(&fm, P(54), 10, FRAME_OWNED), 0);
+	uint64_t base, len;
+	/* Three equal runs: the largest is the first of them. */
+	frame_largest_free(&fm, &base, &len);
+	assert_int_equal(base, 0);
+	assert_int_equal(len, P(4));
+	assert_int_equal(frame_alloc(&fm, 5, FRAME_OWNED), 0);
+	assert_int_equal(frame_alloc(&fm, 4, FRAME_OWNED), P(50));	/* top-down */
+	assert_int_equal(frame_alloc(&fm, 4, FRAME_OWNED), P(40));
+	/* Frames 0-3: frame 0 cannot be part of a run handed out. */
+	assert_int_equal(frame_alloc(&fm, 4, FRAME_OWNED), 0);
+	assert_int_equal(frame_alloc(&fm, 3, FRAME_OWNED), P(1));
+	assert_int_equal(fm.count[FRAME_FREE], 1);
+	frame_largest_free(&fm, &base, &len);
+	assert_int_equal(base, 0);
+	assert_int_equal(len, P(1));
+	/* Nothing free at all. */
+	assert_int_equal(frame_claim(&fm, 0, 1, FRAME_OWNED), 0);
+	frame_largest_free(&fm, &base, &len);
+	assert_int_equal(len, 0);
+	assert_int_equal(base, 0);
+}
+
+/* Refusals change nothing, and name no frame outside the map. */
+static void refusals_at_the_edges(void **state)
+{
+	(void)state;
+	assert_int_equal(frame_claim(&fm, P(64), 1, FRAME_OWNED), -1);	/* first past */
+	assert_int_equal(frame_claim(&fm, P(10), 0, FRAME_OWNED), -1);	/* nothing */
+	assert_int_equal(frame_free(&fm, P(10), 0), -1);
+	assert_int_equal(frame_convert(&fm, P(10), 0, FRAME_OWNED), -1);
+	assert_int_equal(frame_claim(&fm, P(10), UINT64_MAX, FRAME_OWNED), -1);	/* wraps */
+	assert_int_equal(frame_claim(&fm, P(10), 1, FRAME_FREE), -1);
+	assert_int_equal(frame_claim(&fm, P(10), 1, 7), -1);
+	assert_int_equal(frame_alloc(&fm, 1, FRAME_ABSENT), 0);
+	assert_int_equal(frame_claim(&fm, P(10), 1, FRAME_OWNED), 0);
+	assert_int_equal(frame_free(&fm, P(10) + 8, 1), -1);			/* unaligned */
+	assert_int_equal(frame_convert(&fm, P(10) + 8, 1, FRAME_VOLATILE), -1);
+	assert_int_equal(frame_convert(&fm, P(10), 1, FRAME_FREE), -1);
+	assert_int_equal(frame_convert(&fm, P(10), 1, FRAME_ABSENT), -1);
+	assert_int_equal(frame_get(&fm, P(10)), FRAME_OWNED);
+	assert_int_equal(fm.count[FRAME_FREE], 47);
+	assert_int_equal(fm.count[FRAME_OWNED], 1);
+	assert_int_equal(fm.count[FRAME_VOLATILE], 0);
+	assert_int_equal(fm.count[FRAME_ABSENT], 16);
+	/* Adding RAM twice does not change owned frames. */
+	frame_add_free(&fm, 0, P(64));
+	assert_int_equal(frame_get(&fm, P(10)), FRAME_OWNED);
+	assert_int_equal(fm.count[FRAME_FREE], 63);
 }
 
 static void state_rules(void **state)
@@ -152,6 +250,9 @@ int main(void)
 		cmocka_unit_test_setup(state_rules, setup),
 		cmocka_unit_test_setup(owned_runs_in_address_order, setup),
 		cmocka_unit_test_setup(largest_free_run, setup),
+		cmocka_unit_test_setup(last_frame_of_the_map, setup),
+		cmocka_unit_test_setup(exact_runs_and_ties, setup),
+		cmocka_unit_test_setup(refusals_at_the_edges, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
