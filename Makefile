@@ -52,7 +52,7 @@ BOBJ    := $(BSRC:%.c=$(BUILD)/%.o) $(BUILD)/boot/handoff.o
 NEWLIB_STAMP := $(NEWLIB)/.built
 DEPS_STAMP   := $(BUILD)/.deps
 
-.PHONY: all deps image vhdx run run-hvsim run-kvm test unit bench clean distclean
+.PHONY: all deps image vhdx run run-hvsim run-kvm test unit coverage bench clean distclean
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/dormant.elf $(BUILD)/dormant.img $(BUILD)/dormant-hvsim.img
 
 deps: $(DEPS_STAMP) $(NEWLIB_STAMP)
@@ -232,6 +232,11 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c | $(DEPS_STAMP)
 	$(CC) $(HOST_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 
 unit: $(UNIT_BINS)
+
+# Line and branch coverage of the files under test by the host tests (clang).
+# (test_elfimage also checks the built kernel.)
+coverage: deps all
+	sh scripts/coverage.sh $(BUILD)/coverage
 
 test: deps all unit
 	python3 tests/run.py --build $(BUILD) --ovmf-code $(OVMF_CODE) --ovmf-vars $(OVMF_VARS)
