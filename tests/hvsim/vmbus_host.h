@@ -1,0 +1,138 @@
+/*
+ * vmbus_host.h - the emulated host's VMBus server and device back-ends.
+ *
+ *   vmbus_host.c   connection, offers, GPADLs, open/close, rescind, unload
+ *   vmbus_hring.c  the host's side of the rings, through the GPADL's pages
+ *   ic_host.c      the util Integration Components: heartbeat, shutdown,
+ *                  time sync, and KVP that declines politely
+ *
+ * All of its state is one struct (vbhost), which the QEMU test kernel
+ * keeps in the emulated host's memory region, outside the guest's RAM.
+ * It runs synchronously inside the guest's hypercalls (PostMessage,
+ * SignalEvent) and on the host timer (hvsim_poll).
+ */
+#ifndef HVSIM_VMBUS_HOST_H
+#define HVSIM_VMBUS_HOST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VBH_CHANNELS	16
+#define VBH_GPADLS	32
+#define VBH_GPADL_PFNS	256	/* 1 MiB: ample for the rings of every device */
+#define VBH_PKT_MAX	4096
+
+/* A device the host can offer. */
+struct vbh_device {
+	const char *name;		/* for the administrator console */
+	uint8_t class_guid[16];		/* wire order (9.1) */
+	uint8_t instance_guid[16];
+	int ic_type;			/* IC message type it serves, -1 none */
+	uint16_t svc_versions[4][2];	/* service versions the host offers */
+	int nsvc;
+};
+
+/* The host's view of one direction of a channel's ring. */
+struct vbh_ring {
+	uint32_t gpadl;			/* index into vbhost.gpadl */
+	uint32_t first_page;		/* control page's index in the GPADL */
+	uint32_t size;			/* data bytes */
+};
+
+enum vbh_chan_state { VBH_FREE, VBH_OFFERED, VBH_OPEN, VBH_RESCINDED };
+
+struct vbh_ic {
+	bool negotiated;
+	uint16_t frame[2], svc[2];	/* versions the guest chose */
+	uint8_t next_xid;
+	uint64_t seq;			/* heartbeat sequence sent */
+	uint64_t pending;		/* requests sent, not answered */
+	uint32_t last_status;
+	uint64_t answered;
+	uint64_t refused;		/* responses with a failure status */
+	uint64_t next_due;		/* 100 ns reference time, 0 = none */
+};
+
+struct vbh_chan {
+	enum vbh_chan_state state;
+	const struct vbh_device *dev;
+	uint32_t relid, conn_id;
+	struct vbh_ring out, in;	/* guest->host, host->guest */
+	struct vbh_ic ic;
+	uint64_t bad_packets;
+};
+
+struct vbh_gpadl {
+	bool used, complete;
+	uint32_t handle, relid;
+	uint32_t npfn, expect;		/* received so far, announced */
+	uint64_t pfn[VBH_GPADL_PFNS];
+};
+
+/* Fault injection: one shot each, armed by a test or `fault NAME`. */
+enum vbh_fault {
+	VBH_FAULT_NONE,
+	VBH_FAULT_SHORT_MSG,		/* an OFFERCHANNEL cut short */
+	VBH_FAULT_OVERSIZE_MSG,		/* a 240-byte message of an unknown type */
+	VBH_FAULT_UNKNOWN_TYPE,
+	VBH_FAULT_WRONG_RELID,		/* an OPENCHANNEL_RESULT for no channel */
+	VBH_FAULT_RING_INDEX,		/* host->guest write_index past the ring */
+	VBH_FAULT_PKT_LEN,		/* a packet longer than the ring holds */
+	VBH_FAULT_SILENT,		/* never answer the next request */
+	VBH_FAULT_RESCIND_ON_OPEN,	/* rescind instead of OPENCHANNEL_RESULT */
+	VBH_FAULT_RESCIND_ON_GPADL,	/* rescind instead of GPADL_CREATED */
+	VBH_NFAULTS
+};
+
+struct vbhost {
+	uint32_t max_version;		/* from the profile */
+	uint32_t version;		/* negotiated; 0 = no connection */
+	uint32_t msg_conn;		/* where the guest posts after contact */
+	bool offers_sent;
+	uint32_t seed;			/* relids differ between boots */
+	struct vbh_chan chan[VBH_CHANNELS];
+	struct vbh_gpadl gpadl[VBH_GPADLS];
+	bool fault[VBH_NFAULTS];
+	/* what happened, for tests and `status` */
+	uint64_t contacts, unloads, bad_msgs, released;
+	int64_t wall_offset;		/* seconds added by `time` */
+	uint64_t wall_base;		/* FILETIME at reference time 0 */
+	uint8_t pkt[VBH_PKT_MAX];	/* scratch for one packet */
+	void (*log)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+};
+
+extern struct vbhost *vbhost;
+extern const struct vbh_device vbh_devices[];
+extern const unsigned vbh_ndevices;
+
+/* vmbus_host.c */
+void vbh_init(struct vbhost *h, uint32_t max_version, uint64_t seed, uint64_t wall_filetime);
+void vbh_post(uint32_t connection, const uint8_t *msg, uint32_t size);	/* PostMessage */
+void vbh_signal(uint32_t connection);				/* SignalEvent */
+void vbh_timer(uint64_t now);
+uint64_t vbh_next_due(void);
+int vbh_rescind(const char *name);
+int vbh_offer(const char *name);
+struct vbh_chan *vbh_find(const char *name);
+void vbh_send_msg(const void *msg, uint32_t size);
+void vbh_fault_inject(enum vbh_fault f);
+const char *vbh_fault_name(enum vbh_fault f);
+enum vbh_fault vbh_fault_by_name(const char *name);
+
+/* vmbus_hring.c */
+bool vbh_gpadl_copy(const struct vbh_gpadl *g, uint64_t off, void *buf, uint32_t n, bool to_guest);
+int vbh_ring_read(struct vbh_chan *c, uint8_t *pkt, uint32_t cap, uint32_t *len);
+int vbh_ring_write(struct vbh_chan *c, uint16_t type, uint16_t flags, uint64_t xid,
+		   const void *payload, uint32_t n);
+void vbh_ring_corrupt_index(struct vbh_chan *c);
+void vbh_ring_write_bad_len(struct vbh_chan *c);
+
+/* ic_host.c */
+void ic_opened(struct vbh_chan *c);
+void ic_packet(struct vbh_chan *c, const uint8_t *pkt, uint32_t len);
+void ic_timer(struct vbh_chan *c, uint64_t now);
+int ic_shutdown(unsigned flags);
+int ic_time_sync(void);
+uint64_t ic_heartbeats_answered(void);
+
+#endif
