@@ -2,8 +2,18 @@
  * serial.c - COM1, a 16550-compatible UART at I/O port 0x3f8.
  * Register offsets and bits: National Semiconductor PC16550D data sheet.
  * Hyper-V Gen2 and QEMU both provide COM1 at the legacy port.
+ *
+ * Nobody may be draining COM1: a Hyper-V named pipe without a client, a
+ * stopped terminal, a QEMU chardev whose reader does not read.  The
+ * transmitter then never empties, and waiting for it per character would
+ * freeze the kernel (console writes run with interrupts off).  So a stall
+ * gets one short grace; after that COM1 is "stuck" and its output is
+ * counted and dropped (the framebuffer console still gets everything)
+ * until the transmitter is seen empty again, when the count is reported
+ * once on COM1 and output resumes.
  */
 #include "cpu.h"
+#include "fmt.h"
 #include "kernel.h"
 
 #define COM1		0x3f8
@@ -22,7 +32,16 @@
 #define LSR_THR_EMPTY	0x20
 #define BAUD_DIVISOR	1	/* 115200 baud */
 
+/* A 16-byte FIFO at 115200 baud empties in 1.4 ms; 20 ms of no progress
+ * means nobody is reading. */
+#define GRACE_US	20000
+/* Before the TSC is calibrated, assume a fast one: the grace can only
+ * come out shorter than GRACE_US, never longer. */
+#define TSC_HZ_GUESS	5000000000ull
+
 static bool present;
+static bool stuck;
+static uint64_t dropped;	/* characters dropped since COM1 got stuck */
 
 void serial_init(void)
 {
@@ -40,11 +59,62 @@ void serial_init(void)
 	present = true;
 }
 
+static bool thr_empty(void)
+{
+	return inb(COM1 + UART_LSR) & LSR_THR_EMPTY;
+}
+
+/* Wait up to the grace for room in the transmitter. */
+static bool wait_thr_empty(void)
+{
+	if (thr_empty())
+		return true;
+	uint64_t hz = tsc_hz ? tsc_hz : TSC_HZ_GUESS;
+	uint64_t end = rdtsc() + hz / 1000000 * GRACE_US;
+	while (rdtsc() < end) {
+		if (thr_empty())
+			return true;
+		pause();
+	}
+	return false;
+}
+
+static void put(char c);
+
+/* COM1 drains again: say once what it missed.  The count is taken first,
+ * so a new stall during the notice starts a new count. */
+static void report_dropped(void)
+{
+	char msg[96];
+	uint64_t n = dropped;
+
+	dropped = 0;
+	int len = ksnprintf(msg, sizeof(msg),
+			    "\r\nserial: %llu characters dropped while COM1 was not draining\r\n",
+			    (unsigned long long)n);
+	for (int i = 0; i < len && i < (int)sizeof(msg) - 1; i++)
+		put(msg[i]);
+}
+
 static void put(char c)
 {
-	/* Bounded wait: a wedged UART must not hang the kernel. */
-	for (int i = 0; i < 100000 && !(inb(COM1 + UART_LSR) & LSR_THR_EMPTY); i++)
-		pause();
+	if (stuck) {
+		/* One look, no waiting, until the transmitter empties. */
+		if (!thr_empty()) {
+			dropped++;
+			return;
+		}
+		stuck = false;
+		report_dropped();
+		if (stuck) {
+			dropped++;
+			return;
+		}
+	} else if (!wait_thr_empty()) {
+		stuck = true;
+		dropped++;
+		return;
+	}
 	outb(COM1 + UART_DATA, (uint8_t)c);
 }
 

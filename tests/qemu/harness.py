@@ -4,7 +4,9 @@ and collect what it printed on COM1.
 Each boot gets its own copy of the disk image (with its own command line
 written into \\dormant\\cmdline.txt by mtools) and of the OVMF variable
 store, so scenarios are independent and can run in parallel."""
+import fcntl
 import os
+import select
 import shutil
 import subprocess
 import tempfile
@@ -13,17 +15,20 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ESP_OFFSET = '@@1M'   # scripts/mkimage.sh puts the ESP at 1 MiB
+F_SETPIPE_SZ = 1031   # linux/fcntl.h
+PIPE_SIZE = 4096      # the smallest pipe Linux allows: one page
 
 
 class Boot:
     """One QEMU run: .serial (text), .rc (QEMU exit status, None if killed),
-    .timed_out, .seconds."""
+    .timed_out, .seconds, and .events: (seconds, step) for each step done."""
 
-    def __init__(self, serial, rc, timed_out, seconds):
+    def __init__(self, serial, rc, timed_out, seconds, events=()):
         self.serial = serial
         self.rc = rc
         self.timed_out = timed_out
         self.seconds = seconds
+        self.events = list(events)
 
     @property
     def guest_status(self):
@@ -54,13 +59,86 @@ def make_image(build, workdir, cmdline, kernel='default', image='dormant.img'):
     return img
 
 
+class PipeSerial:
+    """COM1 on a QEMU pipe chardev (FIFOs PATH.in and PATH.out) whose output
+    side the test can stop reading: stall() fills the 4 KiB pipe with NUL
+    bytes, which the guest never prints, so QEMU's 16550 cannot send and
+    keeps THRE clear, like a COM port nobody drains; drain() reads again
+    and the NULs are dropped from the text."""
+
+    def __init__(self, workdir):
+        self.path = os.path.join(workdir, 'com1')
+        os.mkfifo(self.path + '.in')
+        os.mkfifo(self.path + '.out')
+        # O_RDWR: neither open waits for the other end, and the test can
+        # write into the output pipe itself.
+        self.fd_in = os.open(self.path + '.in', os.O_RDWR)
+        self.fd_out = os.open(self.path + '.out', os.O_RDWR | os.O_NONBLOCK)
+        fcntl.fcntl(self.fd_out, F_SETPIPE_SZ, PIPE_SIZE)
+        self.reading = threading.Event()
+        self.reading.set()
+        self.closed = False
+
+    def qemu_args(self):
+        return ['-chardev', 'pipe,id=com1,path=' + self.path, '-serial', 'chardev:com1']
+
+    def read_loop(self, sink):
+        while not self.closed:
+            if not self.reading.is_set():
+                time.sleep(0.02)
+                continue
+            r, _, _ = select.select([self.fd_out], [], [], 0.05)
+            if r and self.reading.is_set():
+                try:
+                    sink(os.read(self.fd_out, 4096).replace(b'\0', b''))
+                except BlockingIOError:
+                    pass
+
+    def read_rest(self, sink):
+        """What QEMU left in the pipe, unless the test stopped reading."""
+        while self.reading.is_set():
+            try:
+                b = os.read(self.fd_out, 4096)
+            except BlockingIOError:
+                break
+            if not b:
+                break
+            sink(b.replace(b'\0', b''))
+
+    def write(self, data):
+        os.write(self.fd_in, data)
+
+    def stall(self):
+        self.reading.clear()
+        time.sleep(0.05)        # let a read under way finish
+        for chunk in (4096, 512, 64, 8, 1):
+            try:
+                while True:
+                    os.write(self.fd_out, b'\0' * chunk)
+            except BlockingIOError:
+                pass
+
+    def drain(self):
+        self.reading.set()
+
+    def close(self):
+        self.closed = True
+        os.close(self.fd_in)
+        os.close(self.fd_out)
+
+
 def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
          extra=(), kernel='default', timeout=60, until=None, inputs=(),
-         log=None, image='dormant.img'):
+         log=None, image='dormant.img', serial='stdio', steps=()):
     """Boot and wait for QEMU to exit, for the regex-free substring 'until'
     to appear on the serial port, or for the timeout.  'inputs' is a list of
-    (after_substring, text) pairs typed on the serial console."""
+    (after_substring, text) pairs typed on the serial console.
+
+    serial='pipe' puts COM1 on PipeSerial and runs 'steps' in order:
+    ('wait', S) until S appears after the previous wait's match,
+    ('type', TEXT), ('sleep', SECONDS), ('stall',) and ('drain',)."""
     workdir = tempfile.mkdtemp(prefix='dormant-test-')
+    port = None
     try:
         img = make_image(build, workdir, cmdline, kernel, image)
         vars_copy = os.path.join(workdir, 'vars.fd')
@@ -71,25 +149,49 @@ def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
                '-drive', 'if=pflash,format=raw,file=' + vars_copy,
                '-drive', 'file=%s,format=raw,if=ide' % img,
                '-display', 'none', '-net', 'none', '-no-reboot',
-               '-serial', 'stdio', '-monitor', 'none',
-               '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04'] + list(extra)
+               '-monitor', 'none',
+               '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04']
+        if serial == 'pipe':
+            port = PipeSerial(workdir)
+            cmd += port.qemu_args()
+        else:
+            cmd += ['-serial', 'stdio']
+        cmd += list(extra)
         start = time.monotonic()
         p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT)
         out = bytearray()
         lock = threading.Lock()
 
+        def sink(b):
+            with lock:
+                out.extend(b)
+
         def reader():
             while True:
                 b = p.stdout.read1(4096)
                 if not b:
                     break
-                with lock:
-                    out.extend(b)
+                sink(b)
 
         t = threading.Thread(target=reader, daemon=True)
         t.start()
+        if port:
+            pt = threading.Thread(target=port.read_loop, args=(sink,), daemon=True)
+            pt.start()
+
+        def type_text(text):
+            if port:
+                port.write(text.encode())
+            else:
+                p.stdin.write(text.encode())
+                p.stdin.flush()
+
         pending = list(inputs)
+        todo = list(steps)
+        events = []
+        seen = 0            # where the next ('wait', S) starts looking
+        sleep_until = None
         timed_out = False
         while p.poll() is None:
             with lock:
@@ -97,25 +199,51 @@ def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
             if until and until in text:
                 break
             if pending and pending[0][0] in text:
-                p.stdin.write(pending[0][1].encode())
-                p.stdin.flush()
+                type_text(pending[0][1])
                 # Consume the trigger so the next input waits for new output.
                 pending.pop(0)
+            while todo:
+                step, now = todo[0], time.monotonic()
+                if step[0] == 'wait':
+                    i = text.find(step[1], seen)
+                    if i < 0:
+                        break
+                    seen = i + len(step[1])
+                elif step[0] == 'sleep':
+                    if sleep_until is None:
+                        sleep_until = now + step[1]
+                    if now < sleep_until:
+                        break
+                    sleep_until = None
+                elif step[0] == 'type':
+                    type_text(step[1])
+                elif step[0] == 'stall':
+                    port.stall()
+                elif step[0] == 'drain':
+                    port.drain()
+                events.append((now - start, step))
+                todo.pop(0)
             if time.monotonic() - start > timeout:
                 timed_out = True
                 break
             time.sleep(0.05)
         rc = p.poll()
+        seconds = time.monotonic() - start
         if rc is None:
             p.kill()
             p.wait()
         t.join(timeout=5)
-        seconds = time.monotonic() - start
+        if port:
+            port.closed = True
+            pt.join(timeout=5)
+            port.read_rest(sink)
         serial = out.decode('latin-1')
         if log:
             os.makedirs(os.path.dirname(log), exist_ok=True)
             with open(log, 'w') as f:
                 f.write(serial)
-        return Boot(serial, rc, timed_out, seconds)
+        return Boot(serial, rc, timed_out, seconds, events)
     finally:
+        if port:
+            port.close()
         shutil.rmtree(workdir, ignore_errors=True)

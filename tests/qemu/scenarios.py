@@ -286,3 +286,6 @@ ALL = [
     Scenario('hvsim/panic-in-crash-msrs', hvsim_crash, cmdline='test crash=panic', image=HVSIM),
     Scenario('hvsim/demo-and-teardown', hvsim_demo, cmdline='test -- --run-for 2', image=HVSIM),
 ]
+
+import console_scenarios    # noqa: E402  (it imports this module's helpers)
+ALL += console_scenarios.ALL
