@@ -6,9 +6,14 @@
  * typed on the console change the state.  The state lives in ordinary
  * globals and the malloc heap: exactly what hibernation will have to keep.
  *
- *   dormant -- [--run-for SECONDS]
+ *   dormant -- [--run-for SECONDS] [--columns N]
+ *
+ * Input is checked, not guessed at: a number must be all digits and in
+ * range, a line longer than the buffer is refused whole; each refusal says
+ * why and prints the usage line.
  */
-#include <stdbool.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,21 +21,55 @@
 #include "dormant.h"
 
 #define LOG_MAX		8
-#define LINE_MAX	120
+#define LINE_CAP	120
 #define NS		1000000000ull
+#define NUM_MAX		1000000000	/* for count N and --run-for SECONDS */
+#define COLUMNS_MIN	20
+#define COLUMNS_MAX	1000
+#define INPUT_MIN	20	/* columns of typed input worth dropping fields for */
+#define USAGE		"usage: dormant -- [--run-for SECONDS] [--columns N], " \
+			"SECONDS from 0 to 1000000000, N from 20 to 1000"
 
 static struct {
 	unsigned long counter;
 	char *log[LOG_MAX];	/* oldest first; malloc'd */
 	int nlog;
 	unsigned long logged;	/* entries ever written */
-	char line[LINE_MAX];
+	char line[LINE_CAP];
 	size_t len;
-} st;
+	size_t over;		/* characters typed past the buffer, dropped */
+	long long columns;	/* terminal width */
+	char drawn[COLUMNS_MAX + 1];	/* the status line on screen now */
+	size_t ndrawn;
+} st = { .columns = 80 };
+
+/*
+ * Parse all of s as a decimal number in [min, max]; NULL when it is one,
+ * else why not.  strtoll alone would take "12abc" as 12, "" as 0 and
+ * saturate on overflow.
+ */
+static const char *parse_num(const char *s, long long min, long long max, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (end == s || *end || *s == ' ')
+		return "is not a number";
+	if (errno == ERANGE || v < min || v > max)
+		return "is out of range";
+	*out = v;
+	return NULL;
+}
+
+static void refuse(const char *what, const char *arg, const char *why, const char *usage)
+{
+	printf("%s: '%s' %s\nusage: %s\n", what, arg, why, usage);
+}
 
 static void log_event(const char *fmt, const char *arg)
 {
-	char buf[LINE_MAX + 32];
+	char buf[LINE_CAP + 32];
 	uint64_t ms = dormant_uptime_ns() / 1000000;
 	int n = snprintf(buf, sizeof(buf), "[%6llu.%03llu] ", (unsigned long long)(ms / 1000),
 			 (unsigned long long)(ms % 1000));
@@ -44,23 +83,122 @@ static void log_event(const char *fmt, const char *arg)
 	st.logged++;
 }
 
-static void status(void)
+/*
+ * The status line's fields, longest variant first: a narrow terminal or
+ * a long typed line loses the memory fields before the input gets cut,
+ * since the input is what the person is working on.
+ */
+static int status_fields(char *buf, size_t cap, int variant)
 {
 	struct dormant_mem m;
 	uint64_t ds = dormant_uptime_ns() / (NS / 10);
+	unsigned long long up = ds / 10, tenth = ds % 10;
+
 	dormant_mem_stats(&m);
-	printf("\r[up %5llu.%llu s] mem %llu KiB (heap %llu KiB) | counter %lu | log %d > %.*s",
-	       (unsigned long long)(ds / 10), (unsigned long long)(ds % 10),
-	       (unsigned long long)(m.owned >> 10), (unsigned long long)(m.app_heap >> 10),
-	       st.counter, st.nlog, (int)st.len, st.line);
+	switch (variant) {
+	case 0:
+		return snprintf(buf, cap, "[up %5llu.%llu s] mem %llu KiB (heap %llu KiB) | "
+				"counter %lu | log %d > ", up, tenth,
+				(unsigned long long)(m.owned >> 10),
+				(unsigned long long)(m.app_heap >> 10), st.counter, st.nlog);
+	case 1:
+		return snprintf(buf, cap, "[up %5llu.%llu s] mem %llu KiB | counter %lu | log %d > ",
+				up, tenth, (unsigned long long)(m.owned >> 10), st.counter, st.nlog);
+	case 2:
+		return snprintf(buf, cap, "[up %5llu.%llu s] | counter %lu | log %d > ",
+				up, tenth, st.counter, st.nlog);
+	default:
+		return snprintf(buf, cap, "> ");
+	}
+}
+
+#define STATUS_SHORTEST	2	/* the last with uptime, counter and log size */
+#define STATUS_BARE	3	/* just "> " */
+
+/*
+ * The status line and as much of the typed input as fits in columns - 1
+ * (writing the last column makes many terminals wrap).  Fields go one by
+ * one while the whole input can still be shown; past that the input
+ * scrolls, showing its end after a '<', behind the shortest status or, on
+ * a terminal too narrow for that, behind a bare "> ".
+ */
+static size_t status_render(char *buf)
+{
+	size_t avail = (size_t)st.columns - 1, n = 0;
+	int v;
+
+	for (v = 0; v <= STATUS_SHORTEST; v++) {
+		n = (size_t)status_fields(buf, avail + 1, v);
+		if (n + st.len <= avail)
+			break;
+	}
+	if (v > STATUS_SHORTEST) {
+		v = n + INPUT_MIN <= avail ? STATUS_SHORTEST : STATUS_BARE;
+		n = (size_t)status_fields(buf, avail + 1, v);
+	}
+	/* Here n <= avail; when the input is cut, room is INPUT_MIN or more
+	 * behind the status, COLUMNS_MIN - 3 or more behind "> ". */
+	size_t room = avail - n;
+	if (st.len <= room) {
+		memcpy(buf + n, st.line, st.len);
+		return n + st.len;
+	}
+	buf[n] = '<';
+	memcpy(buf + n + 1, st.line + st.len - (room - 1), room - 1);
+	return avail;
+}
+
+/*
+ * Bring the screen's status line up to date with as little output as
+ * possible: a typed character only appends, a backspace only erases;
+ * anything else redraws from the left margin and blanks what is left of
+ * the old line.  No escape sequences: the framebuffer console has none.
+ */
+static void status(void)
+{
+	char now[COLUMNS_MAX + 1];
+	size_t n = status_render(now), old = st.ndrawn;
+
+	if (n >= old && memcmp(now, st.drawn, old) == 0) {
+		fwrite(now + old, 1, n - old, stdout);
+	} else if (n < old && memcmp(now, st.drawn, n) == 0) {
+		for (size_t i = n; i < old; i++)
+			fputs("\b \b", stdout);
+	} else {
+		putchar('\r');
+		fwrite(now, 1, n, stdout);
+		for (size_t i = n; i < old; i++)
+			putchar(' ');
+		for (size_t i = n; i < old; i++)
+			putchar('\b');
+	}
+	memcpy(st.drawn, now, n);
+	st.ndrawn = n;
 	fflush(stdout);
+}
+
+/* The cursor left the status line (a newline was printed). */
+static void status_leave(void)
+{
+	st.ndrawn = 0;
 }
 
 static void cmd_help(const char *arg);
 
 static void cmd_count(const char *arg)
 {
-	long n = *arg ? strtol(arg, NULL, 10) : 1;
+	const char *usage = "count [N], N from 0 to 1000000000";
+	long long n = 1;
+	const char *why = *arg ? parse_num(arg, 0, NUM_MAX, &n) : NULL;
+
+	if (why) {
+		refuse("count", arg, why, usage);
+		return;
+	}
+	if (st.counter > ULONG_MAX - (unsigned long)n) {
+		refuse("count", arg, "would overflow the counter", usage);
+		return;
+	}
 	st.counter += (unsigned long)n;
 	printf("counter is now %lu\n", st.counter);
 	log_event("counter += %s", *arg ? arg : "1");
@@ -111,7 +249,14 @@ static void cmd_reboot(const char *arg)
 
 static void cmd_exit(const char *arg)
 {
-	exit(*arg ? atoi(arg) : 0);
+	long long code = 0;
+	const char *why = *arg ? parse_num(arg, 0, 255, &code) : NULL;
+
+	if (why) {
+		refuse("exit", arg, why, "exit [CODE], CODE from 0 to 255");
+		return;
+	}
+	exit((int)code);
 }
 
 static const struct {
@@ -136,8 +281,20 @@ static void cmd_help(const char *arg)
 		printf("  %s %s\n", cmds[i].name, cmds[i].help);
 }
 
+/* Leading and trailing spaces are no part of a command. */
+static char *trim(char *s)
+{
+	while (*s == ' ')
+		s++;
+	size_t n = strlen(s);
+	while (n && s[n - 1] == ' ')
+		s[--n] = 0;
+	return s;
+}
+
 static void run_line(char *line)
 {
+	line = trim(line);
 	char *arg = strchr(line, ' ');
 	if (arg)
 		*arg++ = 0;
@@ -156,36 +313,82 @@ static void run_line(char *line)
 	printf("unknown command '%s'; try 'help'\n", line);
 }
 
+/* Enter: run the line, unless part of it was lost; a cut command could
+ * do something else than what was typed (count 12345 cut to count 12). */
+static void enter(void)
+{
+	printf("\n");
+	status_leave();
+	st.line[st.len] = 0;
+	if (st.over)
+		printf("line too long (%zu characters, at most %d): ignored\n",
+		       st.len + st.over, LINE_CAP - 1);
+	else
+		run_line(st.line);
+	st.len = 0;
+	st.over = 0;
+}
+
 static void input(int c)
 {
 	if (c == '\r' || c == '\n') {
-		printf("\n");
-		st.line[st.len] = 0;
-		run_line(st.line);
-		st.len = 0;
+		enter();
+	} else if ((c == 0x7f || c == '\b') && st.over) {
+		st.over--;
 	} else if ((c == 0x7f || c == '\b') && st.len) {
 		st.len--;
-		printf("\b \b");
-	} else if (c >= ' ' && c < 0x7f && st.len < LINE_MAX - 1) {
-		st.line[st.len++] = (char)c;
-		putchar(c);
+	} else if (c >= ' ' && c < 0x7f) {
+		if (st.len < LINE_CAP - 1)
+			st.line[st.len++] = (char)c;
+		else
+			st.over++;
 	}
-	fflush(stdout);
+	status();
+}
+
+/* Demo arguments: each takes a number within its range. */
+static const struct {
+	const char *name;
+	long long min, max;
+} opts[] = {
+	{ "--run-for", 0, NUM_MAX },
+	{ "--columns", COLUMNS_MIN, COLUMNS_MAX },
+};
+
+/* Returns 0, or 2 (the usage status) after saying what is wrong. */
+static int parse_args(int argc, char **argv, long long *val)
+{
+	for (int i = 1; i < argc; i++) {
+		size_t k = 0;
+		while (k < sizeof(opts) / sizeof(opts[0]) && strcmp(argv[i], opts[k].name) != 0)
+			k++;
+		if (k == sizeof(opts) / sizeof(opts[0])) {
+			printf("demo: unknown argument '%s'\n%s\n", argv[i], USAGE);
+			return 2;
+		}
+		if (i + 1 == argc) {
+			printf("demo: %s needs a value\n%s\n", argv[i], USAGE);
+			return 2;
+		}
+		const char *why = parse_num(argv[i + 1], opts[k].min, opts[k].max, &val[k]);
+		if (why) {
+			printf("demo: %s '%s' %s\n%s\n", argv[i], argv[i + 1], why, USAGE);
+			return 2;
+		}
+		i++;
+	}
+	return 0;
 }
 
 int app_main(int argc, char **argv)
 {
-	int64_t run_for = -1;	/* nanoseconds; -1: until told to stop */
+	long long val[] = { -1, 80 };	/* as opts[]; run-for -1: until told to stop */
+	int bad = parse_args(argc, argv, val);
+	if (bad)
+		return bad;
+	int64_t run_for = val[0] >= 0 ? val[0] * (int64_t)NS : -1;	/* nanoseconds */
+	st.columns = val[1];
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--run-for") == 0 && i + 1 < argc) {
-			run_for = (int64_t)(strtoull(argv[++i], NULL, 10) * NS);
-		} else {
-			printf("demo: unknown argument '%s'\nusage: dormant -- [--run-for SECONDS]\n",
-			       argv[i]);
-			return 2;
-		}
-	}
 	printf("demo: dormant demo running; type 'help' and press Enter\n");
 	log_event("demo started%s", run_for >= 0 ? " (timed run)" : "");
 
@@ -195,6 +398,7 @@ int app_main(int argc, char **argv)
 	for (;;) {
 		uint64_t now = dormant_uptime_ns();
 		if (now >= deadline) {
+			status_leave();
 			printf("\ndemo: ran for %llu s, counter %lu\n",
 			       (unsigned long long)(run_for / NS), st.counter);
 			cmd_show("");
@@ -207,10 +411,7 @@ int app_main(int argc, char **argv)
 		}
 		int c = dormant_getc();
 		if (c >= 0) {
-			bool was_enter = c == '\r' || c == '\n';
 			input(c);
-			if (was_enter)
-				status();
 			continue;
 		}
 		dormant_idle();
