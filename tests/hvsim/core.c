@@ -435,6 +435,7 @@ static uint16_t signal_event(uint64_t control, uint64_t input)
 	return SIM_ST_OK;
 }
 
+/* Neither call is a rep call or takes a variable header (3.6). */
 static const struct {
 	uint16_t code;
 	uint16_t (*fn)(uint64_t control, uint64_t input);
@@ -443,13 +444,22 @@ static const struct {
 	{ SIM_CALL_SIGNAL, signal_event },
 };
 
+/* The control word's own rules (TLFS 3.7): reserved bits, a variable
+ * header on a call without one, a rep count or a rep start index on a
+ * non-rep call are all INVALID_HYPERCALL_INPUT. */
+static bool control_ok(uint64_t control)
+{
+	return !(control & SIM_HC_RESERVED) && SIM_HC_VARHDR(control) == 0 &&
+	       SIM_HC_REP_COUNT(control) == 0 && SIM_HC_REP_START(control) == 0;
+}
+
 uint64_t hvsim_hypercall(uint64_t control, uint64_t rdx, uint64_t r8)
 {
 	uint64_t t = hvsim_enter();
 	uint16_t st = SIM_ST_BAD_CODE;
 	(void)r8;
 	hvsim.hypercalls++;
-	if (control & SIM_HC_RESERVED || SIM_HC_REP_COUNT(control)) {
+	if (!control_ok(control)) {
 		st = SIM_ST_BAD_INPUT;
 	} else {
 		for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)

@@ -97,7 +97,9 @@ enum {
 /* Hypercalls (3.3-3.6) */
 #define SIM_HC_CODE(c)		((uint16_t)((c) & 0xffff))
 #define SIM_HC_FAST		(1ull << 16)
+#define SIM_HC_VARHDR(c)	(((c) >> 17) & 0x3ff)	/* 8-byte units */
 #define SIM_HC_REP_COUNT(c)	(((c) >> 32) & 0xfff)
+#define SIM_HC_REP_START(c)	(((c) >> 48) & 0xfff)
 /* bits 26:17 variable header size, 31 nested, 43:32 rep count,
  * 59:48 rep start; everything else reserved */
 #define SIM_HC_RESERVED		0xf000f00078000000ull

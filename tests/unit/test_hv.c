@@ -223,6 +223,31 @@ static void signal_event(void **state)
 	assert_int_equal(hvsim.last_signal, 0x2a | (5ull << 32));
 }
 
+/* TLFS 3.7: the control word itself is checked before the call runs.
+ * Neither call is a rep call or has a variable header. */
+static void control_word_rules(void **state)
+{
+	(void)state;
+	uint8_t b = 9;
+	assert_int_equal(hv_post_message(1, 1, &b, 1), HV_STATUS_SUCCESS);
+	uint64_t in = (uint64_t)(uintptr_t)hv.input;	/* still a valid block */
+	assert_int_equal(hvsim_hypercall(SIM_CALL_POSTMSG, in, 0), SIM_ST_OK);
+	assert_int_equal(hvsim.nposted, 2);
+	const uint64_t bad[] = {
+		1ull << 17, 0x3ffull << 17,		/* variable header size */
+		1ull << 32, 0xfffull << 32,		/* rep count */
+		1ull << 48, 0xfffull << 48,		/* rep start index */
+		1ull << 27, 1ull << 30, 1ull << 44, 1ull << 47, 1ull << 60, 1ull << 63,
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(hvsim_hypercall(SIM_CALL_POSTMSG | bad[i], in, 0), SIM_ST_BAD_INPUT);
+		assert_int_equal(hvsim_hypercall(SIM_CALL_SIGNAL | SIM_HC_FAST | bad[i], 1, 0),
+				 SIM_ST_BAD_INPUT);
+	}
+	assert_int_equal(hvsim.nposted, 2);	/* none of them ran */
+	assert_int_equal(hvsim.signals, 0);
+}
+
 /* ---- SynIC: messages, EOM, events ---- */
 
 static struct {
@@ -331,6 +356,17 @@ static void event_flags_each_once(void **state)
 		assert_int_equal(hv.siefp[HV_SINT_VMBUS * HV_EVENT_FLAGS_BYTES + i], 0);
 	hv_sint_service(HV_SINT_VMBUS);
 	assert_int_equal(got.nflags, 4);	/* taken: not reported twice */
+}
+
+/* TLFS 11.8: EOM reads as zero; KVM and OpenVMM agree.  A guest (or a
+ * debugger dumping MSRs) reading it must not take a #GP. */
+static void eom_reads_zero(void **state)
+{
+	(void)state;
+	assert_int_equal(hvsim_rdmsr(SIM_MSR_EOM), 0);
+	hvsim_wrmsr(SIM_MSR_EOM, 0);
+	assert_int_equal(hvsim_rdmsr(SIM_MSR_EOM), 0);
+	assert_int_equal(hvsim.gp_faults, 0);
 }
 
 /* ---- time ---- */
@@ -827,6 +863,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(timer_messages_for_other_timers, up_old, down),
 		cmocka_unit_test_setup_teardown(clock_names_on_old_host, up_old, down),
 		cmocka_unit_test_setup_teardown(clock_names_on_current_host, up_current, down),
+		cmocka_unit_test_setup_teardown(eom_reads_zero, up_current, down),
+		cmocka_unit_test_setup_teardown(control_word_rules, up_current, down),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
