@@ -133,6 +133,7 @@ int hvsim_signal_guest(unsigned sint, unsigned flag);
 void hvsim_poll(void);
 uint64_t hvsim_ref_time(void);
 bool hvsim_any_overlay_on(void);
+bool hvsim_sint_masked(unsigned sint);
 
 /* Internal, between the hvsim files. */
 uint64_t hvsim_enter(void);

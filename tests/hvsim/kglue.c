@@ -118,7 +118,7 @@ static void check_at_power_off(void)
 {
 	bool sints = false;
 	for (int i = 0; i < 16; i++)
-		sints |= !(hvsim.sint[i] & (1ull << 16));
+		sints |= !hvsim_sint_masked(i);
 	bool timers = false;
 	for (int i = 0; i < 4; i++)
 		timers |= hvsim.stimer_config[i] & 1;
