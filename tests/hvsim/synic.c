@@ -21,9 +21,11 @@ static uint8_t *slot(unsigned sint)
 	return (uint8_t *)(uintptr_t)(hvsim.ov[HVSIM_OV_SIMP].gpa + sint * SIM_SLOT_BYTES);
 }
 
+/* Setting Polling unmasks a SINT (TLFS 11.8): its messages and flags
+ * arrive, only the interrupt is never raised. */
 bool hvsim_sint_masked(unsigned sint)
 {
-	return hvsim.sint[sint] & SIM_SINT_MASK_BIT;
+	return (hvsim.sint[sint] & SIM_SINT_MASK_BIT) && !(hvsim.sint[sint] & SIM_SINT_POLL_BIT);
 }
 
 static void interrupt(unsigned sint)

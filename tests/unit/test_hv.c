@@ -350,6 +350,28 @@ static void masked_sint_fills_slot_without_interrupt(void **state)
 	assert_int_equal(hvsim.gp_faults, 0);
 }
 
+/* TLFS 11.8: the Polling bit unmasks the SINT (even with Masked set);
+ * messages and flags arrive, no interrupt is raised. */
+static void polling_bit_unmasks(void **state)
+{
+	(void)state;
+	const unsigned n = 5;	/* a SINT the guest does not use */
+	const uint8_t vec = 0x50;
+	assert_true(hvsim_sint_masked(n));
+	hvsim_wrmsr(SIM_MSR_SINT_FIRST + n, SIM_SINT_MASK_BIT | SIM_SINT_POLL_BIT | vec);
+	assert_false(hvsim_sint_masked(n));
+	uint8_t b = 42;
+	assert_int_equal(hvsim_post(n, 1, &b, 1), 0);
+	assert_int_equal(slot_type(n), 1);
+	assert_int_equal(slot_byte(n, SIM_SLOT_DATA_OFF), 42);
+	assert_int_equal(hvsim_signal_guest(n, 9), 0);
+	assert_int_equal(hv.siefp[n * HV_EVENT_FLAGS_BYTES + 1], 1 << 1);
+	assert_int_equal(host.irqs[vec], 0);
+	hvsim_wrmsr(SIM_MSR_SINT_FIRST + n, SIM_SINT_MASK_BIT | vec);
+	assert_true(hvsim_sint_masked(n));
+	assert_int_equal(hvsim.gp_faults, 0);
+}
+
 static void bad_slot_is_dropped_and_released(void **state)
 {
 	(void)state;
@@ -868,6 +890,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(signal_event, up_current, down),
 		cmocka_unit_test_setup_teardown(queued_messages_arrive_in_order_with_eom, up_current, down),
 		cmocka_unit_test_setup_teardown(masked_sint_fills_slot_without_interrupt, up_current, down),
+		cmocka_unit_test_setup_teardown(polling_bit_unmasks, up_current, down),
 		cmocka_unit_test_setup_teardown(bad_slot_is_dropped_and_released, up_current, down),
 		cmocka_unit_test_setup_teardown(event_flags_each_once, up_current, down),
 		cmocka_unit_test(tsc_page_arithmetic),
