@@ -84,10 +84,20 @@ int hv_hypercall_init(void)
 	hv_wrmsr(HV_MSR_GUEST_OS_ID, hv.guest_os_id);
 
 	uint64_t msr = hv_rdmsr(HV_MSR_HYPERCALL);
-	if ((msr & HV_OVERLAY_ENABLE) && (msr & HV_HYPERCALL_LOCKED)) {
-		/* Locked by firmware: the GPA cannot move; use that page. */
+	if (msr & HV_HYPERCALL_LOCKED) {
+		/* Locked by firmware: the GPA cannot move; use that page.  A
+		 * teardown's GUEST_OS_ID = 0 turned it off (TLFS 2.6), so it
+		 * may need turning on again, where it is. */
 		hv.hypercall_page = (uint8_t *)(uintptr_t)(msr & HV_OVERLAY_GPFN_MASK);
 		hv.hypercall_page_ours = false;
+		if (!(msr & HV_OVERLAY_ENABLE))
+			hv_wrmsr(HV_MSR_HYPERCALL, msr | HV_OVERLAY_ENABLE);
+		if (!(hv_rdmsr(HV_MSR_HYPERCALL) & HV_OVERLAY_ENABLE)) {
+			kprintf("hv: locked hypercall page 0x%lx did not enable\n",
+				(uint64_t)(uintptr_t)hv.hypercall_page);
+			hv.hypercall_page = NULL;
+			return HV_E_NOT_PRESENT;
+		}
 	} else {
 		uint64_t page = page_alloc(1, FRAME_VOLATILE);
 		hv.hypercall_page = (uint8_t *)(uintptr_t)page;
@@ -110,22 +120,28 @@ int hv_hypercall_init(void)
 	return HV_STATUS_SUCCESS;
 }
 
+/* Our own page is turned off through its MSR; clearing the OS id, last,
+ * turns off any page, a firmware-locked one too (TLFS 2.6, hv-core 2.2).
+ * Only then is the GPA plain RAM again and no longer code. */
 void hv_hypercall_teardown(void)
 {
-	if (hv.hypercall_page && hv.hypercall_page_ours) {
+	uint64_t page = (uint64_t)(uintptr_t)hv.hypercall_page;
+	if (page && hv.hypercall_page_ours) {
 		uint64_t msr = hv_rdmsr(HV_MSR_HYPERCALL);
 		hv_wrmsr(HV_MSR_HYPERCALL, msr & HV_OVERLAY_RESERVED_MASK);
-		paging_set_exec((uint64_t)(uintptr_t)hv.hypercall_page, false);
-		page_free((uint64_t)(uintptr_t)hv.hypercall_page, 1);
+	}
+	if (hv.guest_os_id)
+		hv_wrmsr(HV_MSR_GUEST_OS_ID, 0);
+	hv.guest_os_id = 0;
+	if (page) {
+		paging_set_exec(page, false);
+		if (hv.hypercall_page_ours)
+			page_free(page, 1);
 	}
 	hv.hypercall_page = NULL;
 	if (hv.input)
 		page_free((uint64_t)(uintptr_t)hv.input, 1);
 	hv.input = NULL;
-	/* Clearing the OS id also disables a page we could not own (2.2). */
-	if (hv.guest_os_id)
-		hv_wrmsr(HV_MSR_GUEST_OS_ID, 0);
-	hv.guest_os_id = 0;
 }
 
 /* Callers check hv.hypercall_page first; the result is RAX as returned. */

@@ -306,10 +306,16 @@ static void log_write(uint32_t msr, uint64_t v)
 
 static void write_hypercall_msr(uint64_t v)
 {
+	/* Locked (TLFS 3.13): the page cannot move and the lock stays until
+	 * reset; only the enable bit may change, since clearing GUEST_OS_ID
+	 * turns a locked page off too (2.2) and the guest must be able to
+	 * turn it on again where it is. */
 	if (hvsim.hypercall & SIM_PAGE_LOCKED) {
-		if ((v & ~SIM_PAGE_LOCKED) != (hvsim.hypercall & ~SIM_PAGE_LOCKED))
+		if (((v | SIM_PAGE_LOCKED) & ~SIM_PAGE_ON) != (hvsim.hypercall & ~SIM_PAGE_ON)) {
 			hvsim_gp("HYPERCALL MSR is locked");
-		return;
+			return;
+		}
+		v |= SIM_PAGE_LOCKED;
 	}
 	/* Without a guest OS id the enable bit does not stick (2.2). */
 	if ((v & SIM_PAGE_ON) && hvsim.os_id == 0)
@@ -350,9 +356,10 @@ void hvsim_wrmsr(uint32_t msr, uint64_t v)
 	switch (msr) {
 	case SIM_MSR_OS_ID:
 		hvsim.os_id = v;
-		if (v == 0 && (hvsim.hypercall & SIM_PAGE_ON) &&
-		    !(hvsim.hypercall & SIM_PAGE_LOCKED)) {
-			hvsim.hypercall &= ~SIM_PAGE_ON;	/* clearing the id disables it */
+		/* Clearing the id disables the hypercall page, a locked one
+		 * too (TLFS 2.6); the lock and the GPA stay. */
+		if (v == 0 && (hvsim.hypercall & SIM_PAGE_ON)) {
+			hvsim.hypercall &= ~SIM_PAGE_ON;
 			hvsim_overlay_set(HVSIM_OV_HYPERCALL, hvsim.hypercall);
 		}
 		break;

@@ -158,13 +158,26 @@ static void firmware_os_id_and_locked_page(void **state)
 	assert_int_equal(host.bad_hypercalls, 0);
 	uint64_t freed = host.pages_freed;
 	hv_teardown();
-	/* The locked page stays where it is; only the id is cleared. */
-	assert_int_equal(hvsim.hypercall, fw_page | SIM_PAGE_ON | SIM_PAGE_LOCKED);
+	/* Clearing the id turns even a locked page off (TLFS 2.6): the lock
+	 * and the GPA stay, the overlay is gone, the page is not code. */
+	assert_int_equal(hvsim.hypercall, fw_page | SIM_PAGE_LOCKED);
+	assert_false(hvsim_any_overlay_on());
+	assert_int_equal(host.exec_page, 0);
 	assert_int_equal(hvsim.os_id, 0);
 	assert_int_equal(hvsim.gp_faults, 0);
 	/* Every page of ours is back; the firmware's was never freed. */
 	assert_int_equal(host.pages_freed, freed + 5);
 	assert_int_equal(host.pages_alloc, host.pages_freed + 1);
+	/* Up again (after a resume, say): the locked page comes back where
+	 * it was, without an attempt to move it. */
+	hv_init();
+	assert_true(hv.present);
+	assert_int_equal((uint64_t)(uintptr_t)hv.hypercall_page, fw_page);
+	assert_int_equal(hvsim.hypercall, fw_page | SIM_PAGE_ON | SIM_PAGE_LOCKED);
+	assert_int_equal(hv_post_message(1, 1, msg, sizeof(msg)), HV_STATUS_SUCCESS);
+	assert_int_equal(hvsim.gp_faults, 0);
+	hv_teardown();
+	assert_false(hvsim_any_overlay_on());
 	page_free(fw_page, 1);	/* the firmware's page is not ours to free */
 }
 
