@@ -215,6 +215,10 @@ static uint32_t guard(uint32_t msr)
 		return SIM_PRIV_HYPERCALL;
 	if (msr == SIM_MSR_VP_INDEX)
 		return SIM_PRIV_VP_INDEX;
+	if (msr == SIM_MSR_VP_RUNTIME)
+		return SIM_PRIV_VP_RUNTIME;
+	if (msr == SIM_MSR_RESET)
+		return SIM_PRIV_RESET;
 	if (msr == SIM_MSR_REF_COUNT)
 		return SIM_PRIV_REF_COUNTER;
 	if (msr == SIM_MSR_REF_TSC)
@@ -272,7 +276,12 @@ uint64_t hvsim_rdmsr(uint32_t msr)
 		v = hvsim.hypercall;
 		break;
 	case SIM_MSR_VP_INDEX:
+	case SIM_MSR_RESET:
 		v = 0;
+		break;
+	case SIM_MSR_VP_RUNTIME:
+		/* 100 ns units the VP ran; the one VP never stops (2.1). */
+		v = hvsim_ref_time();
 		break;
 	case SIM_MSR_TSC_FREQ:
 		v = hvsim.tsc_hz;
@@ -350,6 +359,7 @@ static void crash_notify(uint64_t ctl)
 void hvsim_wrmsr(uint32_t msr, uint64_t v)
 {
 	uint64_t t = hvsim_enter();
+	bool reset = false;
 	log_write(msr, v);
 	if (!allowed(msr, "write"))
 		goto out;
@@ -366,7 +376,15 @@ void hvsim_wrmsr(uint32_t msr, uint64_t v)
 	case SIM_MSR_HYPERCALL:
 		write_hypercall_msr(v);
 		break;
+	case SIM_MSR_RESET:
+		/* Bit 0 resets the whole partition (2.1), once we are out. */
+		if (v & 1) {
+			hvsim.resets++;
+			reset = true;
+		}
+		break;
 	case SIM_MSR_VP_INDEX:
+	case SIM_MSR_VP_RUNTIME:
 	case SIM_MSR_REF_COUNT:
 	case SIM_MSR_TSC_FREQ:
 	case SIM_MSR_APIC_FREQ:
@@ -385,6 +403,8 @@ void hvsim_wrmsr(uint32_t msr, uint64_t v)
 	}
 out:
 	hvsim_leave(t);
+	if (reset && hvsim.on_reset)
+		hvsim.on_reset();
 }
 
 /* ---- hypercalls (3) ------------------------------------------------------ */

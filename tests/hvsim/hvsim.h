@@ -106,12 +106,14 @@ struct hvsim {
 	unsigned ncpuid_log;
 	bool crashed;
 	unsigned crash_reports;		/* CRASH_CTL writes with CrashNotify */
+	unsigned resets;		/* RESET MSR writes with bit 0 */
 	char crash_msg[4097];		/* P4 is at most 4096 bytes (2.5) */
 
 	/* test hooks */
 	void (*on_post)(const struct hvsim_posted *m);
 	void (*on_signal)(uint32_t connection, uint16_t flag);
 	void (*on_crash)(void);
+	void (*on_reset)(void);		/* the platform resets the machine */
 };
 
 extern struct hvsim hvsim;

@@ -113,6 +113,14 @@ static void k_crash(void)
 		hvsim.crash_p[3], hvsim.crash_p[4], hvsim.crash_msg);
 }
 
+/* The RESET MSR (2.1): the partition restarts.  The emulator cannot
+ * restart QEMU itself, so it borrows the kernel's reset path. */
+static void k_reset(void)
+{
+	kprintf("hvsim: guest reset the partition through the RESET MSR\n");
+	power_reset();
+}
+
 /* Registered before hv/'s own hook, so it runs after it (hooks unwind). */
 static void check_at_power_off(void)
 {
@@ -154,6 +162,7 @@ static void hvsim_boot(void)
 	trap_irq_entry_hook = k_irq_entry;
 	hvsim_init(p, &platform, tsc, lapic_hz);
 	hvsim.on_crash = k_crash;
+	hvsim.on_reset = k_reset;
 	power_add_hook(check_at_power_off);
 	kprintf("hvsim: emulated Hyper-V host, profile %s (TSC %lu MHz, APIC timer %lu MHz, "
 		"from %s)\n", p->name, tsc / 1000000, lapic_hz / 1000000, src);

@@ -435,6 +435,50 @@ static void eom_reads_zero(void **state)
 	assert_int_equal(hvsim.gp_faults, 0);
 }
 
+/* A privilege the profile grants makes its MSR exist (1.2): VP_RUNTIME
+ * (EAX bit 0) reads, RESET (EAX bit 7) resets; without the bit, #GP. */
+static int reset_hook_calls;
+static void count_reset(void)
+{
+	reset_hook_calls++;
+}
+
+static void granted_privileges_make_msrs_accessible(void **state)
+{
+	(void)state;
+	assert_true(hvsim_profile_current.features_eax & SIM_PRIV_VP_RUNTIME);
+	assert_true(hvsim_profile_current.features_eax & SIM_PRIV_RESET);
+	host_advance_ns(1000000);
+	uint64_t r0 = hvsim_rdmsr(SIM_MSR_VP_RUNTIME);
+	host_advance_ns(1000000);
+	uint64_t r1 = hvsim_rdmsr(SIM_MSR_VP_RUNTIME);
+	assert_true(r0 >= 10000 && r1 - r0 == 10000);		/* 1 ms in 100 ns */
+	assert_int_equal(hvsim_rdmsr(SIM_MSR_RESET), 0);
+	assert_int_equal(hvsim.gp_faults, 0);
+	reset_hook_calls = 0;
+	hvsim.on_reset = count_reset;
+	hvsim_wrmsr(SIM_MSR_RESET, 0);
+	assert_int_equal(reset_hook_calls, 0);
+	hvsim_wrmsr(SIM_MSR_RESET, 1);
+	assert_int_equal(reset_hook_calls, 1);
+	assert_int_equal(hvsim.resets, 1);
+	assert_int_equal(hvsim.gp_faults, 0);
+	hvsim_wrmsr(SIM_MSR_VP_RUNTIME, 5);			/* read-only */
+	assert_int_equal(hvsim.gp_faults, 1);
+
+	/* A profile without the bits: the MSRs are not there. */
+	struct hvsim_profile bare = hvsim_profile_current;
+	bare.features_eax &= ~(SIM_PRIV_VP_RUNTIME | SIM_PRIV_RESET);
+	hv_teardown();
+	host_reset(&bare);
+	hvsim_rdmsr(SIM_MSR_VP_RUNTIME);
+	hvsim_wrmsr(SIM_MSR_RESET, 1);
+	assert_int_equal(hvsim.gp_faults, 2);
+	assert_int_equal(hvsim.resets, 0);
+	host_reset(&hvsim_profile_current);
+	hv_init();		/* for the teardown */
+}
+
 /* ---- time ---- */
 
 static void tsc_page_arithmetic(void **state)
@@ -932,6 +976,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(clock_names_on_current_host, up_current, down),
 		cmocka_unit_test_setup_teardown(eom_reads_zero, up_current, down),
 		cmocka_unit_test_setup_teardown(control_word_rules, up_current, down),
+		cmocka_unit_test_setup_teardown(granted_privileges_make_msrs_accessible, up_current, down),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
