@@ -6,12 +6,14 @@
  * stack) is still in use until paging_init() has switched to the kernel's
  * own tables, so loader ranges join the free pool only in
  * mem_release_loader().  The first MiB is never managed (legacy firmware
- * habits; frame 0 must never be handed out).
+ * habits; frame 0 must never be handed out), and neither are the ranges
+ * an image declares as not the guest's (memres.h): they stay absent.
  */
 #include <string.h>
 
 #include "heap.h"
 #include "kernel.h"
+#include "memres.h"
 
 #define LOW_RESERVED	MiB
 
@@ -19,18 +21,29 @@ struct frame_map frames;
 uint64_t mem_usable_bytes;
 static struct heap kheap;
 
-static void add_range_free(const struct bootmem_range *r)
+/* Free [base, end) except the first MiB and the declared ranges. */
+static void add_free(uint64_t base, uint64_t end)
 {
-	uint64_t base = r->base, end = r->base + r->len;
-	if (end <= LOW_RESERVED)
-		return;
 	if (base < LOW_RESERVED)
 		base = LOW_RESERVED;
-	frame_add_free(&frames, base, end - base);
+	while (base < end) {
+		const struct memres *m = memres_overlap(base, end);
+		uint64_t stop = m ? (m->base > base ? m->base : base) : end;
+		if (stop > base)
+			frame_add_free(&frames, base, stop - base);
+		if (!m)
+			break;
+		base = m->base + m->len;
+	}
+}
+
+static void add_range_free(const struct bootmem_range *r)
+{
+	add_free(r->base, r->base + r->len);
 }
 
 /* A page-aligned place for 'size' bytes in usable memory, outside the
- * kernel and the first MiB. */
+ * kernel, the first MiB and the declared ranges. */
 static uint64_t place_early(uint64_t size)
 {
 	uint64_t klo = (uint64_t)__kernel_start, khi = ALIGN_UP((uint64_t)__kernel_end, PAGE_SIZE);
@@ -41,8 +54,15 @@ static uint64_t place_early(uint64_t size)
 			continue;
 		uint64_t base = ALIGN_UP(r->base < LOW_RESERVED ? LOW_RESERVED : r->base, PAGE_SIZE);
 		uint64_t end = ALIGN_DOWN(r->base + r->len, PAGE_SIZE);
-		if (base < khi && base + size > klo)
-			base = khi;
+		for (;;) {
+			const struct memres *m = memres_overlap(base, base + size);
+			if (base < khi && base + size > klo)
+				base = khi;
+			else if (m)
+				base = m->base + m->len;
+			else
+				break;
+		}
 		if (base + size <= end)
 			return base;
 	}
@@ -59,6 +79,10 @@ void mem_init(void)
 {
 	uint64_t top = 0;
 
+	/* Ranges that are not the guest's: out before anything is counted,
+	 * and their owners set up before anyone can trap into them. */
+	uint64_t not_ours = memres_check();
+	memres_init();
 	for (uint32_t i = 0; i < bootinfo.memmap_count; i++) {
 		const struct bootmem_range *r = &bootinfo.memmap[i];
 		if (r->type != BOOTMEM_USABLE && r->type != BOOTMEM_LOADER)
@@ -67,6 +91,7 @@ void mem_init(void)
 		if (r->base + r->len > top)
 			top = r->base + r->len;
 	}
+	mem_usable_bytes -= not_ours;
 	uint64_t nframes = top >> FRAME_SHIFT;
 	uint64_t map_bytes = ALIGN_UP(nframes, PAGE_SIZE);
 	uint64_t map_at = place_early(map_bytes);
