@@ -11,8 +11,6 @@
 #include "hvsim.h"
 #include "hvsim_defs.h"
 
-struct hvsim hvsim;
-
 #define ALL_EAX (SIM_PRIV_VP_RUNTIME | SIM_PRIV_REF_COUNTER | SIM_PRIV_SYNIC | \
 		 SIM_PRIV_STIMER | SIM_PRIV_APIC_MSRS | SIM_PRIV_HYPERCALL | \
 		 SIM_PRIV_VP_INDEX | SIM_PRIV_RESET | SIM_PRIV_REF_TSC | SIM_PRIV_IDLE | \
@@ -266,6 +264,7 @@ void hvsim_leave(uint64_t t)
 uint64_t hvsim_rdmsr(uint32_t msr)
 {
 	uint64_t v = 0, t = hvsim_enter();
+	hvsim_timers_run();
 	if (!allowed(msr, "read"))
 		goto out;
 	switch (msr) {
@@ -360,6 +359,7 @@ void hvsim_wrmsr(uint32_t msr, uint64_t v)
 {
 	uint64_t t = hvsim_enter();
 	bool reset = false;
+	hvsim_timers_run();
 	log_write(msr, v);
 	if (!allowed(msr, "write"))
 		goto out;
@@ -485,6 +485,7 @@ uint64_t hvsim_hypercall(uint64_t control, uint64_t rdx, uint64_t r8)
 	uint64_t t = hvsim_enter();
 	uint16_t st = SIM_ST_BAD_CODE;
 	(void)r8;
+	hvsim_timers_run();
 	hvsim.hypercalls++;
 	if (!control_ok(control)) {
 		st = SIM_ST_BAD_INPUT;

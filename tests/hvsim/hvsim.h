@@ -116,6 +116,11 @@ struct hvsim {
 	void (*on_reset)(void);		/* the platform resets the machine */
 };
 
+/* The emulator's whole state: the host's memory.  Defined by the
+ * platform: host unit tests keep an ordinary global (hv_host.c); the
+ * test kernel puts it at the fixed address of a region that is never the
+ * guest's RAM (kglue.c, kernel/memres.h), so a resumed guest meets the
+ * host of the boot it resumed on, not the one it hibernated on. */
 extern struct hvsim hvsim;
 
 void hvsim_init(const struct hvsim_profile *p, const struct hvsim_platform *plat,
@@ -147,6 +152,7 @@ void hvsim_synic_wrmsr(uint32_t msr, uint64_t v);
 uint64_t hvsim_synic_rdmsr(uint32_t msr);
 void hvsim_deliver(unsigned sint);
 void hvsim_timers_wrmsr(uint32_t msr, uint64_t v);
+void hvsim_timers_run(void);
 uint64_t hvsim_timers_rdmsr(uint32_t msr);
 void hvsim_tsc_page_update(void);
 bool hvsim_has(uint32_t eax_bits);

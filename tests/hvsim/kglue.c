@@ -10,22 +10,67 @@
  * handler carries the hypercall out.  Pick a host profile with
  * hvsim=current|old on the command line.
  *
+ * The host's memory is not the guest's.  Everything the emulator keeps
+ * (struct hvsim and this file's own state) lives in a fixed region that
+ * the kernel takes out of RAM before its frame allocator sees memory
+ * (kernel/memres.h): never free, owned or volatile, never counted, never
+ * saved by hibernation, so a resumed guest meets the fresh boot's host.
+ * What the emulator needs from the kernel is fixed at build time: the trap
+ * hooks and the timer vector are set when the host powers on (from
+ * mem_init, before anything can trap), and it catches up on its timers
+ * at every trap, so it runs even while the guest polls with interrupts off.
+ *
  * Its KTAP tests join the "selftest" run.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "../../hv/hv.h"
 #include "../../kernel/cpu.h"
 #include "../../kernel/initcall.h"
 #include "../../kernel/kernel.h"
+#include "../../kernel/memres.h"
 #include "../../kernel/trap.h"
 #include "hvsim.h"
 
 #define VMCALL_LEN	3
 
-static uint8_t timer_vector;
-static uint64_t lapic_hz;
-static volatile bool aeoi_pending[256];
+/* 16 MiB at 64 MiB: above the kernel (16 MiB), low enough that a 128 MiB
+ * guest has it (boot/mem-128M), room for a VMBus host and its buffers. */
+#define HOST_BASE	0x4000000
+#define HOST_SIZE	0x1000000
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
+
+/* The lowest vector irq_alloc_vector could hand out; taken at power-on,
+ * before anyone allocates, so it is the same in every boot. */
+#define TIMER_VECTOR	0x40
+
+struct host_memory {
+	struct hvsim sim;		/* first: the symbol hvsim is the base */
+	uint64_t lapic_hz;
+	volatile bool aeoi_pending[256];
+};
+_Static_assert(offsetof(struct host_memory, sim) == 0, "hvsim at the base");
+_Static_assert(sizeof(struct host_memory) <= HOST_SIZE, "host memory too small");
+
+#define HOST		((struct host_memory *)(uintptr_t)HOST_BASE)
+
+/* struct hvsim hvsim, at the host memory's fixed address: the other
+ * emulator files reach it through the linker. */
+__asm__(".globl hvsim\n\t.set hvsim, " STR(HOST_BASE));
+
+/* The profile named on the command line (read here, while the name
+ * hvsim still means the option). */
+static const char *profile_option(void)
+{
+	return kopts.hvsim[0] ? kopts.hvsim : "current";
+}
+
+/* This file reaches the state through its address instead: the assembler
+ * turns a RIP-relative reference to an absolute symbol defined in the same
+ * file into RIP plus the address. */
+#define hvsim (HOST->sim)
 
 static uint64_t k_rdtsc(void)
 {
@@ -35,15 +80,15 @@ static uint64_t k_rdtsc(void)
 static void k_raise(uint8_t vector, bool auto_eoi)
 {
 	if (auto_eoi)
-		aeoi_pending[vector] = true;
+		HOST->aeoi_pending[vector] = true;
 	lapic_self_ipi(vector);
 }
 
 /* AutoEOI: the "hypervisor" completes the interrupt as it is delivered. */
 static void k_irq_entry(uint8_t vector)
 {
-	if (aeoi_pending[vector]) {
-		aeoi_pending[vector] = false;
+	if (HOST->aeoi_pending[vector]) {
+		HOST->aeoi_pending[vector] = false;
 		lapic_eoi();
 	}
 }
@@ -55,9 +100,9 @@ static void k_arm(uint64_t when)
 		return;
 	}
 	uint64_t now = hvsim_ref_time();
-	uint64_t count = when > now ? (when - now) * lapic_hz / 10000000ull : 1;
+	uint64_t count = when > now ? (when - now) * HOST->lapic_hz / 10000000ull : 1;
 	lapic_timer_oneshot(count ? (count > 0xffffffffu ? 0xffffffffu : (uint32_t)count) : 1,
-			    timer_vector);
+			    TIMER_VECTOR);
 }
 
 static void k_log(const char *line)
@@ -142,9 +187,23 @@ static void check_at_power_off(void)
 		hvsim.gp_faults);
 }
 
+/* The host powers on: its memory is cleared and the hooks are in before
+ * the guest can trap (mem_init runs this, before the frame allocator).
+ * Until hvsim_boot measures the frequencies it answers as the current
+ * profile with reference time standing at 0. */
+static void host_power_on(void)
+{
+	memset(HOST, 0, sizeof(*HOST));
+	trap_exception_hook = k_exception;
+	trap_irq_entry_hook = k_irq_entry;
+	irq_set_handler(TIMER_VECTOR, timer_isr, NULL);
+	hvsim_init(&hvsim_profile_current, &platform, 0, 0);
+}
+MEMRES(hvsim_host, "hvsim host", HOST_BASE, HOST_SIZE, host_power_on);
+
 static void hvsim_boot(void)
 {
-	const char *name = kopts.hvsim[0] ? kopts.hvsim : "current";
+	const char *name = profile_option();
 	const struct hvsim_profile *p = hvsim_profile_by_name(name);
 	if (!p) {
 		kprintf("hvsim: unknown profile '%s' (current, old, tcg); using current\n", name);
@@ -155,15 +214,15 @@ static void hvsim_boot(void)
 	const char *src = reftimer_init();
 	if (!src)
 		panic("hvsim: needs an HPET or ACPI PM timer to measure the TSC");
-	uint64_t tsc;
+	uint64_t tsc, lapic_hz;
 	time_calibrate(reftimer_read_ns, &tsc, &lapic_hz);
-	timer_vector = irq_alloc_vector(timer_isr, NULL);
-	trap_exception_hook = k_exception;
-	trap_irq_entry_hook = k_irq_entry;
+	HOST->lapic_hz = lapic_hz;
 	hvsim_init(p, &platform, tsc, lapic_hz);
 	hvsim.on_crash = k_crash;
 	hvsim.on_reset = k_reset;
 	power_add_hook(check_at_power_off);
+	kprintf("hvsim: host memory 0x%lx-0x%lx, outside the guest's RAM\n",
+		(uint64_t)HOST_BASE, (uint64_t)HOST_BASE + HOST_SIZE);
 	kprintf("hvsim: emulated Hyper-V host, profile %s (TSC %lu MHz, APIC timer %lu MHz, "
 		"from %s)\n", p->name, tsc / 1000000, lapic_hz / 1000000, src);
 }
@@ -200,15 +259,21 @@ static bool t_bringup(void)
 
 static bool t_stimer_tick(void)
 {
+	/* Both counters read with interrupts off: a tick between two reads
+	 * would count in one and not the other. */
+	cli();
 	uint64_t t0 = ticks, s0 = hv.stimer_ticks, f0 = hvsim.timer_fires;
+	sti();
 	delay_us(200000);
-	uint64_t n = ticks - t0, expect = tick_hz / 5;
+	cli();
+	uint64_t n = ticks - t0, sn = hv.stimer_ticks - s0, expect = tick_hz / 5;
+	sti();
 	kprintf("# %lu ticks from stimer0 (%s mode) in 200 ms, expected about %lu\n", n,
 		hv.stimer_direct ? "direct" : "message", expect);
 	CHECK(hv.stimer_on);
 	CHECK(hv.stimer_direct == current_profile());
 	CHECK(n >= expect / 2 && n <= expect * 2);
-	CHECK(hv.stimer_ticks - s0 == n);
+	CHECK(sn == n);
 	CHECK(hvsim.timer_fires - f0 >= n);
 	return true;
 }
@@ -335,7 +400,30 @@ static bool t_teardown(void)
 	return true;
 }
 
+/* The host's memory is no part of the guest's: absent in the frame map
+ * (never allocated, never saved), not counted as usable, and it is where
+ * the emulator's state is. */
+static bool t_host_memory(void)
+{
+	CHECK((uintptr_t)&hvsim == HOST_BASE);
+	CHECK(HOST_BASE + HOST_SIZE <= 128 * MiB);
+	uint64_t bad = 0;
+	for (uint64_t a = HOST_BASE; a < HOST_BASE + HOST_SIZE; a += PAGE_SIZE)
+		bad += frame_get(&frames, a) != FRAME_ABSENT;
+	kprintf("# %lu of %u host pages in the frame map\n", bad, HOST_SIZE / 4096);
+	CHECK(bad == 0);
+	uint64_t ram = 0;
+	for (uint32_t i = 0; i < bootinfo.memmap_count; i++)
+		if (bootinfo.memmap[i].type == BOOTMEM_USABLE ||
+		    bootinfo.memmap[i].type == BOOTMEM_LOADER)
+			ram += bootinfo.memmap[i].len;
+	CHECK(mem_usable_bytes == ram - HOST_SIZE);
+	CHECK(vec_handlers[TIMER_VECTOR].fn == timer_isr);
+	return true;
+}
+
 /* Independent of each other; hv_teardown (a late test) runs after all. */
+KTEST("hvsim_host_memory", t_host_memory);
 KTEST("hv_event_flags", t_events);
 KTEST("hv_message_burst_eom", t_message_burst);
 KTEST("hv_post_message_roundtrip", t_post_roundtrip);

@@ -15,6 +15,8 @@
 
 uint64_t hvsim_ref_time(void)
 {
+	if (!hvsim.tsc_hz)
+		return 0;	/* powered on, frequencies not measured yet */
 	uint64_t d = hvsim.plat->rdtsc() - hvsim.tsc0;
 	return (uint64_t)((unsigned __int128)d * SIM_REF_HZ / hvsim.tsc_hz);
 }
@@ -23,7 +25,7 @@ uint64_t hvsim_ref_time(void)
 void hvsim_tsc_page_update(void)
 {
 	struct hvsim_overlay *o = &hvsim.ov[HVSIM_OV_TSC];
-	if (!o->on)
+	if (!o->on || !hvsim.tsc_hz)
 		return;
 	uint8_t *p = (uint8_t *)(uintptr_t)o->gpa;
 	uint64_t scale = (uint64_t)(((unsigned __int128)SIM_REF_HZ << 64) / hvsim.tsc_hz);
@@ -82,14 +84,27 @@ static void fire(int i, uint64_t now)
 	}
 }
 
-void hvsim_poll(void)
+/* Fire what is due.  Runs on the emulator's own timer (hvsim_poll) and
+ * at every trap into it, so timers keep their time even while the guest
+ * polls with interrupts off and the platform timer cannot interrupt. */
+void hvsim_timers_run(void)
 {
-	uint64_t t = hvsim_enter();
+	bool due = false;
 	uint64_t now = hvsim_ref_time();
 	for (int i = 0; i < 4; i++)
 		if ((hvsim.stimer_config[i] & SIM_TMR_ENABLE) && hvsim.stimer_due[i] &&
-		    now >= hvsim.stimer_due[i])
+		    now >= hvsim.stimer_due[i]) {
 			fire(i, now);
+			due = true;
+		}
+	if (due)
+		arm_next();
+}
+
+void hvsim_poll(void)
+{
+	uint64_t t = hvsim_enter();
+	hvsim_timers_run();
 	arm_next();
 	hvsim_leave(t);
 }

@@ -226,6 +226,17 @@ def hvsim_demo(b):
         'hvsim: at power-off: no overlay page, SynIC off, SINTs masked, timers off, guest id clear')
 
 
+def hvsim_small(b):
+    """128 MiB holds the host's 16 MiB at 64 MiB; the guest's usable
+    figure leaves them out (boot/mem-128M sees at least 100 MiB)."""
+    p = hvsim_ktap('hvsim: host memory 0x4000000-0x5000000, outside the guest\'s RAM',
+                   'ok 20 hvsim_host_memory', 'ok 21 hv_teardown')(b)
+    mib = usable_mib(b)
+    if mib is None or not 84 <= mib <= 112:
+        p.append('usable memory %r MiB not in [84, 112]' % mib)
+    return p
+
+
 RUN1 = 'test -- --run-for 1'
 HVSIM = 'dormant-hvsim.img'
 
@@ -274,7 +285,7 @@ ALL = [
         'hv: Microsoft Hv 10.0 build 26100',
         'SynIC on (SINT2 vector', 'clock tsc page, frequencies from MSRs, crash MSRs on',
         '(from hyper-v), clock hyper-v tsc page, tick 100 Hz (hyper-v stimer0, direct)',
-        'ok 20 hv_teardown'),
+        'ok 21 hv_teardown'),
         cmdline='selftest', image=HVSIM),
     Scenario('hvsim/old-host', hvsim_ktap(
         'hvsim: emulated Hyper-V host, profile old',
@@ -283,6 +294,10 @@ ALL = [
         '(from hyper-v TIME_REF_COUNT), clock hyper-v TIME_REF_COUNT, '
         'tick 100 Hz (hyper-v stimer0, message)'),
         cmdline='selftest hvsim=old', image=HVSIM),
+    Scenario('hvsim/mem-128M', hvsim_small, cmdline='selftest', image=HVSIM, mem='128M'),
+    Scenario('hvsim/host-memory-not-ram', fatal(
+        PANIC_STATUS, 'panic: memres: hvsim host range 0x4000000-0x5000000 is not RAM'),
+        cmdline='test', image=HVSIM, mem='64M'),
     Scenario('hvsim/panic-in-crash-msrs', hvsim_crash, cmdline='test crash=panic', image=HVSIM),
     Scenario('hvsim/demo-and-teardown', hvsim_demo, cmdline='test -- --run-for 2', image=HVSIM),
 ]

@@ -16,6 +16,9 @@
 #include "hv_host.h"
 
 struct host host;
+/* The emulator's state: an ordinary global here; the test kernel keeps it
+ * in host memory outside the guest's RAM (tests/hvsim/kglue.c). */
+struct hvsim hvsim;
 void (*panic_notify)(const char *msg);
 
 uint64_t page_alloc(uint64_t n, enum frame_state st)
