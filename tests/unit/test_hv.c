@@ -546,6 +546,23 @@ static void stimer_direct_mode_ticks(void **state)
 	assert_int_equal(host.missing_eoi + host.double_eoi + hvsim.gp_faults, 0);
 }
 
+/* The emulator works when the guest traps into it, not only on its own
+ * timer: a guest polling with interrupts off (the platform timer cannot
+ * interrupt) still sees due timers fire at its next MSR access. */
+static void timers_catch_up_at_a_trap(void **state)
+{
+	(void)state;
+	assert_true(host.platform->tick_start(100, tick));
+	uint64_t fires = hvsim.timer_fires;
+	host.tsc += HOST_TSC_HZ / 50;		/* 20 ms, and no hvsim_poll */
+	assert_int_equal(hvsim.timer_fires, fires);
+	hvsim_rdmsr(SIM_MSR_REF_COUNT);
+	assert_int_equal(hvsim.timer_fires, fires + 1);	/* late ticks do not burst */
+	host.tsc += HOST_TSC_HZ / 50;
+	assert_int_equal(hvsim_hypercall(0x7777, 0, 0), SIM_ST_BAD_CODE);
+	assert_int_equal(hvsim.timer_fires, fires + 2);
+}
+
 static void stimer_message_mode_on_old_host(void **state)
 {
 	(void)state;
@@ -954,6 +971,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(clock_from_page_matches_counter_and_falls_back, up_current, down),
 		cmocka_unit_test_setup_teardown(stimer_direct_mode_ticks, up_current, down),
 		cmocka_unit_test_setup_teardown(stimer_message_mode_on_old_host, up_old, down),
+		cmocka_unit_test_setup_teardown(timers_catch_up_at_a_trap, up_current, down),
 		cmocka_unit_test_setup_teardown(crash_lands_in_msrs, up_current, down),
 		cmocka_unit_test_setup_teardown(crash_message_of_a_page_and_more, up_current, down),
 		cmocka_unit_test_setup_teardown(crash_lands_in_msrs, up_old, down),
