@@ -16,6 +16,7 @@
 
 #include "../../kernel/cpu.h"
 #include "../../kernel/kernel.h"
+#include "admin.h"
 #include "hvsim.h"
 #include "vmbus_defs.h"
 #include "vmbus_host.h"
@@ -30,12 +31,7 @@
 #define LSR_DATA_READY	0x01
 #define LSR_THR_EMPTY	0x20
 
-struct admin {
-	bool present;
-	char line[128];
-	unsigned len;
-};
-struct admin *admin;
+static struct admin *admin;
 
 static void out(const char *s)
 {

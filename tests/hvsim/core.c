@@ -23,6 +23,7 @@ const struct hvsim_profile hvsim_profile_current = {
 	.features_edx = SIM_FEAT_FREQ_MSRS | SIM_FEAT_CRASH_MSRS | SIM_FEAT_DIRECT_STIMER,
 	.recommend_eax = SIM_REC_RELAXED_TIMING | SIM_REC_NO_AUTO_EOI,
 	.build = 26100, .major = 10, .minor = 0,
+	.vmbus_version = 0x00050003,	/* 5.3: WS2022 and later (6.4) */
 };
 
 const struct hvsim_profile hvsim_profile_old = {
@@ -32,6 +33,7 @@ const struct hvsim_profile hvsim_profile_old = {
 	.features_edx = SIM_FEAT_CRASH_MSRS,
 	.recommend_eax = 0,
 	.build = 9600, .major = 6, .minor = 3,
+	.vmbus_version = 0x00040000,	/* 4.0: WS2016 */
 };
 
 const struct hvsim_profile hvsim_profile_tcg = {

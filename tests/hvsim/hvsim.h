@@ -29,6 +29,7 @@ struct hvsim_profile {
 	/* Leaf 0x40000000 EAX and leaf 0x40000001 EAX; 0 means what a
 	 * Microsoft hypervisor answers (0x40000006, "Hv#1"). */
 	uint32_t max_leaf, signature;
+	uint32_t vmbus_version;	/* newest VMBus version its host speaks; 0 none */
 };
 extern const struct hvsim_profile hvsim_profile_current;	/* recent Hyper-V */
 extern const struct hvsim_profile hvsim_profile_old;	/* no direct timers, freq MSRs, TSC page */
@@ -96,8 +97,8 @@ struct hvsim {
 	uint64_t hypercalls, eoms, deliveries, auto_eois, timer_fires, ref_count_reads;
 	uint64_t gp_faults;		/* accesses real Hyper-V would #GP */
 	uint64_t aeoi_against_advice;	/* AutoEOI set though deprecated */
-	uint32_t ports[8];		/* open connection ids */
-	bool port_is_event[8];
+	uint32_t ports[24];		/* open connection ids */
+	bool port_is_event[24];
 	unsigned nports;
 	uint32_t msr_log[64];		/* first writes, in order */
 	uint64_t msr_val_log[64];	/* the values they wrote */
@@ -114,6 +115,11 @@ struct hvsim {
 	void (*on_signal)(uint32_t connection, uint16_t flag);
 	void (*on_crash)(void);
 	void (*on_reset)(void);		/* the platform resets the machine */
+	/* The host's own timed work (VMBus back-ends, the administrator
+	 * console): when it is next due (100 ns reference time, 0 none), and
+	 * the call that does it, from the timer and at every trap. */
+	uint64_t (*host_due)(void);
+	void (*on_host_timer)(uint64_t now);
 };
 
 /* The emulator's whole state: the host's memory.  Defined by the
@@ -138,6 +144,7 @@ void hvsim_open_port(uint32_t connection, bool event);
 int hvsim_post(unsigned sint, uint32_t type, const void *data, uint8_t size);
 int hvsim_signal_guest(unsigned sint, unsigned flag);
 void hvsim_poll(void);
+void hvsim_rearm(void);
 uint64_t hvsim_ref_time(void);
 bool hvsim_any_overlay_on(void);
 bool hvsim_sint_masked(unsigned sint);

@@ -23,6 +23,7 @@
  * Its KTAP tests join the "selftest" run.
  */
 #include <stddef.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "../../hv/hv.h"
@@ -31,7 +32,9 @@
 #include "../../kernel/kernel.h"
 #include "../../kernel/memres.h"
 #include "../../kernel/trap.h"
+#include "admin.h"
 #include "hvsim.h"
+#include "vmbus_host.h"
 
 #define VMCALL_LEN	3
 
@@ -50,6 +53,9 @@ struct host_memory {
 	struct hvsim sim;		/* first: the symbol hvsim is the base */
 	uint64_t lapic_hz;
 	volatile bool aeoi_pending[256];
+	struct vbhost vmbus;		/* the VMBus server and back-ends */
+	struct admin admin;		/* the COM2 console */
+	uint64_t admin_due;
 };
 _Static_assert(offsetof(struct host_memory, sim) == 0, "hvsim at the base");
 _Static_assert(sizeof(struct host_memory) <= HOST_SIZE, "host memory too small");
@@ -191,6 +197,54 @@ static void check_at_power_off(void)
  * the guest can trap (mem_init runs this, before the frame allocator).
  * Until hvsim_boot measures the frequencies it answers as the current
  * profile with reference time standing at 0. */
+#define ADMIN_POLL	500000ull	/* 50 ms in 100 ns units */
+
+static void host_log(const char *fmt, ...)
+{
+	char buf[200];
+	va_list ap;
+	va_start(ap, fmt);
+	kvsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	kprintf("hvsim: %s\n", buf);
+}
+
+static void host_post(const struct hvsim_posted *m)
+{
+	vbh_post(m->connection, m->data, m->size);
+	hvsim_rearm();
+}
+
+static void host_signal(uint32_t connection, uint16_t flag)
+{
+	(void)flag;
+	vbh_signal(connection);
+	hvsim_rearm();
+}
+
+static uint64_t host_due(void)
+{
+	uint64_t d = vbh_next_due();
+	if (HOST->admin.present && (!d || HOST->admin_due < d))
+		d = HOST->admin_due;
+	return d;
+}
+
+static void host_timer(uint64_t now)
+{
+	vbh_timer(now);
+	if (now >= HOST->admin_due) {
+		admin_poll();
+		HOST->admin_due = now + ADMIN_POLL;
+	}
+}
+
+/* Unix seconds to the host's clock: 100 ns units since 1601 (2.6). */
+static uint64_t filetime(int64_t unix_seconds)
+{
+	return (uint64_t)(unix_seconds + 11644473600ll) * 10000000ull;
+}
+
 static void host_power_on(void)
 {
 	memset(HOST, 0, sizeof(*HOST));
@@ -221,6 +275,18 @@ static void hvsim_boot(void)
 	hvsim.on_crash = k_crash;
 	hvsim.on_reset = k_reset;
 	power_add_hook(check_at_power_off);
+	if (p->vmbus_version) {
+		vbh_init(&HOST->vmbus, p->vmbus_version, rdtsc(),
+			 filetime(bootinfo.wallclock) - hvsim_ref_time());
+		HOST->vmbus.log = host_log;
+		hvsim.on_post = host_post;
+		hvsim.on_signal = host_signal;
+	}
+	admin_init(&HOST->admin);
+	HOST->admin_due = hvsim_ref_time() + ADMIN_POLL;
+	hvsim.host_due = host_due;
+	hvsim.on_host_timer = host_timer;
+	hvsim_rearm();
 	kprintf("hvsim: host memory 0x%lx-0x%lx, outside the guest's RAM\n",
 		(uint64_t)HOST_BASE, (uint64_t)HOST_BASE + HOST_SIZE);
 	kprintf("hvsim: emulated Hyper-V host, profile %s (TSC %lu MHz, APIC timer %lu MHz, "
@@ -343,12 +409,13 @@ static bool t_post_roundtrip(void)
 {
 	memset(&rx, 0, sizeof(rx));
 	hv_sint_register(HV_SINT_VMBUS, rx_message, rx_event, NULL);
+	void (*saved)(const struct hvsim_posted *) = hvsim.on_post;
 	hvsim.on_post = echo;
 	int st = hv_post_message(1, 1, "ping dormant", 12);
 	CHECK(st == HV_STATUS_SUCCESS);
 	CHECK(wait_for(&rx.n, 1));
 	CHECK(rx.size == 17 && memcmp(rx.data, "echo:ping dormant", 17) == 0);
-	hvsim.on_post = NULL;
+	hvsim.on_post = saved;
 	st = hv_post_message(77, 1, "x", 1);
 	kprintf("# post to connection 77: %s\n", hv_status_name(st));
 	CHECK(st == HV_STATUS_INVALID_CONNECTION_ID);

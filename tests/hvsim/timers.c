@@ -46,6 +46,11 @@ static void arm_next(void)
 		if ((hvsim.stimer_config[i] & SIM_TMR_ENABLE) && hvsim.stimer_due[i] &&
 		    (!next || hvsim.stimer_due[i] < next))
 			next = hvsim.stimer_due[i];
+	if (hvsim.host_due) {
+		uint64_t d = hvsim.host_due();
+		if (d && (!next || d < next))
+			next = d;
+	}
 	if (hvsim.plat->arm)
 		hvsim.plat->arm(next);
 }
@@ -97,8 +102,21 @@ void hvsim_timers_run(void)
 			fire(i, now);
 			due = true;
 		}
+	if (hvsim.host_due && hvsim.on_host_timer) {
+		uint64_t d = hvsim.host_due();
+		if (d && now >= d) {
+			hvsim.on_host_timer(now);
+			due = true;
+		}
+	}
 	if (due)
 		arm_next();
+}
+
+/* The host's own work changed when it is next due: arm for it. */
+void hvsim_rearm(void)
+{
+	arm_next();
 }
 
 void hvsim_poll(void)

@@ -1,0 +1,19 @@
+/*
+ * admin.h - the emulated host's administrator console on COM2 (admin.c).
+ * Its state lives in the host's memory region (kglue.c).
+ */
+#ifndef HVSIM_ADMIN_H
+#define HVSIM_ADMIN_H
+
+#include <stdbool.h>
+
+struct admin {
+	bool present;
+	char line[128];
+	unsigned len;
+};
+
+void admin_init(struct admin *a);
+void admin_poll(void);
+
+#endif
