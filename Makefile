@@ -38,7 +38,7 @@ ECFLAGS := -std=gnu11 -O2 $(WARN) -fpic -ffreestanding -fno-stack-protector \
 # the real kernel, the hvsim test kernel and the host tests.
 HV_GUEST := $(filter-out hv/seam_hw.c,$(wildcard hv/*.c))
 HVSIM    := tests/hvsim/core.c tests/hvsim/synic.c tests/hvsim/timers.c tests/hvsim/seam.c
-KSRC    := $(wildcard kernel/*.c) $(HV_GUEST) $(wildcard app/*.c)
+KSRC    := $(wildcard kernel/*.c) $(HV_GUEST) $(wildcard vmbus/*.c) $(wildcard app/*.c)
 KASM    := $(wildcard kernel/*.S) $(wildcard hv/*.S)
 KOBJ_COMMON := $(KSRC:%.c=$(BUILD)/%.o) $(KASM:%.S=$(BUILD)/%.o) $(BUILD)/font.o
 # The real kernel reaches the hypervisor through the instructions; the
@@ -213,6 +213,7 @@ run-kvm: deps all $(RUN_VARS)
 # --- tests ----------------------------------------------------------------
 
 UNIT_TESTS := frame heap aml fmt cmdline bootmem elfimage hv
+UNIT_TESTS += vmbus_ring
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikernel -Iboot -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
@@ -225,8 +226,10 @@ $(BUILD)/tests/test_cmdline: kernel/cmdline.c kernel/fmt.c
 $(BUILD)/tests/test_bootmem: boot/bootmem.c
 $(BUILD)/tests/test_elfimage: boot/elfimage.c
 $(BUILD)/tests/test_hv: $(HV_GUEST) $(HVSIM) tests/unit/hv_host.c
+$(BUILD)/tests/test_vmbus_ring: vmbus/ring.c
 
 $(UNIT_BINS): $(wildcard kernel/*.h include/*.h hv/*.h boot/*.h tests/hvsim/*.h tests/unit/*.h) Makefile
+$(UNIT_BINS): $(wildcard vmbus/*.h)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -252,4 +255,4 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/kernel/*.d $(BUILD)/hv/*.d $(BUILD)/app/*.d $(BUILD)/boot/*.d $(BUILD)/tests/hvsim/*.d)
+-include $(wildcard $(BUILD)/kernel/*.d $(BUILD)/hv/*.d $(BUILD)/vmbus/*.d $(BUILD)/app/*.d $(BUILD)/boot/*.d $(BUILD)/tests/hvsim/*.d)
