@@ -54,6 +54,7 @@ NEWLIB_STAMP := $(NEWLIB)/.built
 DEPS_STAMP   := $(BUILD)/.deps
 
 .PHONY: all deps image vhdx run run-hvsim run-kvm test unit coverage bench clean distclean
+.PHONY: fuzz fuzz-short fuzz-build
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/dormant.elf $(BUILD)/dormant.img $(BUILD)/dormant-hvsim.img
 
 deps: $(DEPS_STAMP) $(NEWLIB_STAMP)
@@ -213,7 +214,7 @@ run-kvm: deps all $(RUN_VARS)
 # --- tests ----------------------------------------------------------------
 
 UNIT_TESTS := frame heap aml fmt cmdline bootmem elfimage hv
-UNIT_TESTS += vmbus_ring
+UNIT_TESTS += vmbus_ring vmbus_wire
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikernel -Iboot -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
@@ -227,6 +228,7 @@ $(BUILD)/tests/test_bootmem: boot/bootmem.c
 $(BUILD)/tests/test_elfimage: boot/elfimage.c
 $(BUILD)/tests/test_hv: $(HV_GUEST) $(HVSIM) tests/unit/hv_host.c
 $(BUILD)/tests/test_vmbus_ring: vmbus/ring.c
+$(BUILD)/tests/test_vmbus_wire: vmbus/msg.c
 
 $(UNIT_BINS): $(wildcard kernel/*.h include/*.h hv/*.h boot/*.h tests/hvsim/*.h tests/unit/*.h) Makefile
 $(UNIT_BINS): $(wildcard vmbus/*.h)
@@ -241,6 +243,33 @@ unit: $(UNIT_BINS)
 # (test_elfimage also checks the built kernel.)
 coverage: deps all
 	sh scripts/coverage.sh $(BUILD)/coverage
+
+# libFuzzer harnesses (clang) for every parser of host input: tests/fuzz/.
+# make fuzz FUZZ_SECONDS=N runs each for N s, growing build/fuzz/corpus/NAME
+# from the committed seeds in tests/fuzz/corpus/NAME, and ends with one line
+# per harness: "fuzz: NAME execs=N crashes=N" (non-zero exit on a crash).
+FUZZ_SECONDS ?= 60
+FUZZ_HARNESSES := vmbus_ring vmbus_msg
+FUZZ_BINS := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all
+
+$(BUILD)/fuzz/fuzz_vmbus_ring: vmbus/ring.c
+$(BUILD)/fuzz/fuzz_vmbus_msg: vmbus/msg.c
+
+$(FUZZ_BINS): $(wildcard vmbus/*.h) Makefile
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	sh scripts/fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
+
+fuzz-short: $(FUZZ_BINS)
+	sh scripts/fuzz.sh $(BUILD)/fuzz 5 $(FUZZ_HARNESSES)
 
 test: deps all unit
 	python3 tests/run.py --build $(BUILD) --ovmf-code $(OVMF_CODE) --ovmf-vars $(OVMF_VARS)
