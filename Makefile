@@ -38,7 +38,7 @@ ECFLAGS := -std=gnu11 -O2 $(WARN) -fpic -ffreestanding -fno-stack-protector \
 # the real kernel, the hvsim test kernel and the host tests.
 HV_GUEST := $(filter-out hv/seam_hw.c,$(wildcard hv/*.c))
 HVSIM    := tests/hvsim/core.c tests/hvsim/synic.c tests/hvsim/timers.c tests/hvsim/seam.c
-KSRC    := $(wildcard kernel/*.c) $(HV_GUEST) $(wildcard vmbus/*.c) $(wildcard app/*.c)
+KSRC    := $(wildcard kernel/*.c) $(HV_GUEST) $(wildcard vmbus/*.c) $(wildcard drivers/*.c) $(wildcard app/*.c)
 KASM    := $(wildcard kernel/*.S) $(wildcard hv/*.S)
 KOBJ_COMMON := $(KSRC:%.c=$(BUILD)/%.o) $(KASM:%.S=$(BUILD)/%.o) $(BUILD)/font.o
 # The real kernel reaches the hypervisor through the instructions; the
@@ -284,4 +284,4 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/kernel/*.d $(BUILD)/hv/*.d $(BUILD)/vmbus/*.d $(BUILD)/app/*.d $(BUILD)/boot/*.d $(BUILD)/tests/hvsim/*.d)
+-include $(wildcard $(BUILD)/kernel/*.d $(BUILD)/hv/*.d $(BUILD)/vmbus/*.d $(BUILD)/drivers/*.d $(BUILD)/app/*.d $(BUILD)/boot/*.d $(BUILD)/tests/hvsim/*.d)

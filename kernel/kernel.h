@@ -32,6 +32,10 @@ extern struct bootinfo bootinfo;	/* the kernel's copy */
 extern struct kopts kopts;
 uint64_t kernel_build_id(void);		/* the loader-verified checksum */
 
+/* poll.c: deferred work, run when the application calls into the kernel */
+void poll_add(void (*fn)(void));
+void kernel_poll(void);
+
 /* appstack.c: the application's stack with a guard page below it */
 void appstack_run(void (*fn)(void));	/* returns when fn returns */
 bool appstack_guard_hit(uint64_t addr);
@@ -136,6 +140,10 @@ extern volatile uint64_t ticks;
 extern uint32_t tick_hz;
 void time_init(void);
 uint64_t time_ns(void);			/* since kernel entry */
+/* Wall clock, Unix time in ns: the firmware's at boot, moved by a time
+ * source (Hyper-V time sync) with time_set_wall_ns. */
+int64_t time_wall_ns(void);
+void time_set_wall_ns(int64_t unix_ns);
 uint64_t tsc_to_ns(uint64_t delta);
 void delay_us(uint64_t us);
 

@@ -141,8 +141,8 @@ int fstat(int fd, struct stat *st)
 int gettimeofday(struct timeval *tv, void *tz)
 {
 	(void)tz;
-	uint64_t ns = time_ns();
-	tv->tv_sec = bootinfo.wallclock + (time_t)(ns / 1000000000ull);
+	int64_t ns = time_wall_ns();
+	tv->tv_sec = (time_t)(ns / 1000000000ll);
 	tv->tv_usec = (suseconds_t)(ns / 1000 % 1000000);
 	return 0;
 }
@@ -193,11 +193,13 @@ uint64_t dormant_uptime_ns(void)
 
 int dormant_getc(void)
 {
+	kernel_poll();
 	return console_getc();
 }
 
 void dormant_idle(void)
 {
+	kernel_poll();
 	sti_hlt();
 }
 

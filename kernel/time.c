@@ -56,6 +56,24 @@ uint64_t time_ns(void)
 	return now > last ? now : last;
 }
 
+/* The wall clock is the monotonic clock plus an offset: setting it never
+ * moves time_ns(), which timers and uptime rely on. */
+static int64_t wall_offset_ns;
+static bool wall_set;
+
+int64_t time_wall_ns(void)
+{
+	if (!wall_set)
+		wall_offset_ns = bootinfo.wallclock * 1000000000ll;
+	return wall_offset_ns + (int64_t)time_ns();
+}
+
+void time_set_wall_ns(int64_t unix_ns)
+{
+	wall_offset_ns = unix_ns - (int64_t)time_ns();
+	wall_set = true;
+}
+
 void delay_us(uint64_t us)
 {
 	if (!tsc_hz) {		/* before calibration: a rough spin */

@@ -1,0 +1,79 @@
+/*
+ * shutdown.c - the Shutdown service (hv-vsc-protocols.md 2.5): the host
+ * asks the guest to power off, restart or hibernate.
+ *
+ * The answer goes first, then the action (Linux does the same): the
+ * action waits for the host (VMBus unload), so it runs from the kernel's
+ * deferred work, not from the interrupt that brought the request.
+ * Hibernation is refused: dormant cannot hibernate yet, and without ACPI
+ * S4 (the user's consent, Hyper-V's "virtual S4") it never may.
+ */
+#include <string.h>
+
+#include "../kernel/initcall.h"
+#include "../kernel/kernel.h"
+#include "ic.h"
+
+/* 3.1 added restart and 3.2 hibernate; newest first. */
+static const struct ic_version versions[] = { { 3, 2 }, { 3, 1 }, { 3, 0 }, { 1, 0 } };
+
+enum action { NONE, POWEROFF, REBOOT };
+static volatile enum action pending;
+
+static uint32_t handle(struct vmbus_channel *ch, uint8_t *body, uint32_t len, uint32_t *reply_len)
+{
+	uint32_t flags;
+	(void)reply_len;
+	if (len < IC_SHUTDOWN_MIN) {
+		kprintf("shutdown: request of %u bytes from the host; refused\n", len);
+		return IC_E_FAIL;
+	}
+	memcpy(&flags, body + offsetof(struct ic_shutdown, flags), sizeof(flags));
+	const char *force = flags & IC_SHUTDOWN_FORCE ? " (forced)" : "";
+	switch (flags & ~IC_SHUTDOWN_FORCE) {
+	case 0:
+		kprintf("shutdown: the host asks to power off%s\n", force);
+		pending = POWEROFF;
+		return IC_S_OK;
+	case IC_SHUTDOWN_RESTART:
+		kprintf("shutdown: the host asks to restart%s\n", force);
+		pending = REBOOT;
+		return IC_S_OK;
+	case IC_SHUTDOWN_HIBERNATE:
+		kprintf("shutdown: the host asks to hibernate%s: refused: %s\n", force,
+			acpi.s4 ? "hibernation is not implemented yet"
+				: "ACPI S4 is absent (hibernation not enabled for this VM)");
+		return IC_E_FAIL;
+	default:
+		kprintf("shutdown: unknown request flags 0x%x from the host (%s); refused\n", flags,
+			ch->name);
+		return IC_E_FAIL;
+	}
+}
+
+/* Deferred: power off or restart after the answer has gone. */
+static void shutdown_poll(void)
+{
+	enum action a = pending;
+	pending = NONE;
+	if (a == POWEROFF)
+		power_off();
+	if (a == REBOOT)
+		power_reset();
+}
+
+static const struct ic_service shutdown = {
+	.drv = { .name = "shutdown", .class_id = VMBUS_CLASS_SHUTDOWN, .probe = ic_probe,
+		 .remove = ic_remove, .on_event = ic_event },
+	.msg_type = IC_MSG_SHUTDOWN,
+	.versions = versions,
+	.nversions = ARRAY_SIZE(versions),
+	.handle = handle,
+};
+
+static void shutdown_init(void)
+{
+	poll_add(shutdown_poll);
+	vmbus_register_driver(&shutdown.drv);
+}
+INITCALL(shutdown_init, INIT_DRIVERS);
