@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 
 #include "dormant.h"
 
@@ -259,6 +261,30 @@ static void cmd_exit(const char *arg)
 	exit((int)code);
 }
 
+static void print_line(const char *text)
+{
+	printf("%s\n", text);
+}
+
+static void cmd_devices(const char *arg)
+{
+	(void)arg;
+	dormant_devices(print_line);
+}
+
+/* The wall clock, which Hyper-V's time sync sets. */
+static void cmd_date(const char *arg)
+{
+	struct timeval tv;
+	struct tm tm;
+	(void)arg;
+	gettimeofday(&tv, NULL);
+	time_t t = tv.tv_sec;
+	gmtime_r(&t, &tm);
+	printf("date: %04d-%02d-%02d %02d:%02d:%02d UTC (unix %lld)\n", tm.tm_year + 1900,
+	       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long long)t);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(const char *arg);
@@ -269,6 +295,8 @@ static const struct {
 	{ "log", cmd_log, "TEXT    add a line to the event log" },
 	{ "show", cmd_show, "       print the counter and the event log" },
 	{ "mem", cmd_mem, "        memory use" },
+	{ "devices", cmd_devices, "    VMBus devices (on Hyper-V)" },
+	{ "date", cmd_date, "       the wall clock (UTC)" },
 	{ "poweroff", cmd_poweroff, "   power the machine off (ACPI S5)" },
 	{ "reboot", cmd_reboot, "     reset the machine" },
 	{ "exit", cmd_exit, "[CODE]  leave app_main with a status" },

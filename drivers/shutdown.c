@@ -56,10 +56,14 @@ static void shutdown_poll(void)
 {
 	enum action a = pending;
 	pending = NONE;
-	if (a == POWEROFF)
+	if (a == POWEROFF) {
+		kprintf("shutdown: powering off as the host asked\n");
 		power_off();
-	if (a == REBOOT)
+	}
+	if (a == REBOOT) {
+		kprintf("shutdown: restarting as the host asked\n");
 		power_reset();
+	}
 }
 
 static const struct ic_service shutdown = {

@@ -68,8 +68,9 @@ static uint32_t handle(struct vmbus_channel *ch, uint8_t *body, uint32_t len, ui
 	synced = true;
 	applied++;
 	int64_t step = (ns - before) / 1000000000;
-	kprintf("timesync: wall clock set from the host (%s), moved %+ld s\n",
-		flags & IC_TIMESYNC_SYNC ? "sync" : "first sample", (long)step);
+	kprintf("timesync: wall clock set from the host (%s), moved %s%ld s\n",
+		flags & IC_TIMESYNC_SYNC ? "sync" : "first sample", step < 0 ? "-" : "+",
+		(long)(step < 0 ? -step : step));
 	return IC_S_OK;
 short_msg:
 	kprintf("timesync: message of %u bytes for service %u.%u; refused\n", len,

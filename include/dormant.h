@@ -32,6 +32,10 @@ struct dormant_mem {
 };
 void dormant_mem_stats(struct dormant_mem *m);
 
+/* The VMBus devices, one line each through 'line' (a header line first;
+ * "vmbus: not connected" without Hyper-V). */
+void dormant_devices(void (*line)(const char *text));
+
 void dormant_poweroff(void) __attribute__((noreturn));
 void dormant_reboot(void) __attribute__((noreturn));
 

@@ -189,6 +189,7 @@ void kmain(struct bootinfo *bi)
 	libc_init();
 	run_initcalls(INIT_BUS);
 	run_initcalls(INIT_DRIVERS);
+	kernel_poll();		/* bind the devices offered so far */
 	if (kopts.acpidump)
 		acpi_dump_dsdt();
 

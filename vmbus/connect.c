@@ -269,6 +269,14 @@ void vmbus_poll(void)
 	vmbus.work = false;
 	vmbus_release_dead();
 	vmbus_bind_pending();
+	if (!vmbus.boot_bound_ns) {
+		vmbus.boot_bound_ns = time_ns();
+		unsigned n = 0;
+		for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++)
+			n += vmbus.chan[i].state == VMBUS_CH_OPEN;
+		kprintf("vmbus: all offers bound, %u channels open, %lu ms after kernel entry\n", n,
+			vmbus.boot_bound_ns / 1000000);
+	}
 }
 
 static void vmbus_init(void)
@@ -276,11 +284,9 @@ static void vmbus_init(void)
 	if (!hv.present || !hv.simp)
 		return;
 	hv_sint_register(HV_SINT_VMBUS, on_message, on_event, NULL);
-	uint64_t t0 = time_ns();
 	if (vmbus_connect() != 0)
 		return;
 	power_add_hook(vmbus_unload);
 	poll_add(vmbus_poll);
-	vmbus.boot_bound_ns = time_ns() - t0;
 }
 INITCALL(vmbus_init, INIT_BUS);

@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include "dormant.h"	/* first: kernel.h defines noreturn */
 #include "../kernel/kernel.h"
 #include "vmbus.h"
 
@@ -104,8 +105,7 @@ int vmbus_register_driver(const struct vmbus_driver *drv)
 	if (vmbus.ndrivers == VMBUS_MAX_DRIVERS)
 		panic("vmbus: too many drivers");
 	vmbus.drivers[vmbus.ndrivers++] = drv;
-	vmbus.work = true;
-	vmbus_poll();
+	vmbus.work = true;	/* bound at the end of boot (kmain's kernel_poll) */
 	return 0;
 }
 
@@ -218,4 +218,10 @@ void vmbus_list(void (*out)(const char *line))
 			  states[ch->state], in, ch->drv ? "" : " (no driver)");
 		out(line);
 	}
+}
+
+/* dormant.h */
+void dormant_devices(void (*line)(const char *text))
+{
+	vmbus_list(line);
 }

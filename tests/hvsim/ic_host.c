@@ -149,8 +149,10 @@ void ic_packet(struct vbh_chan *c, const uint8_t *pkt, uint32_t len)
 	case IC_HEARTBEAT: {
 		uint64_t seq;
 		memcpy(&seq, p + IC_BODY, 8);
-		if (seq == c->ic.seq + 1 && c->ic.last_status == IC_S_OK)
+		if (seq == c->ic.seq + 1 && c->ic.last_status == IC_S_OK) {
 			c->ic.answered++;
+			vbhost->heartbeats++;
+		}
 		else
 			c->bad_packets++;
 		return;
@@ -214,6 +216,5 @@ int ic_time_sync(void)
 
 uint64_t ic_heartbeats_answered(void)
 {
-	struct vbh_chan *c = ic_chan(IC_HEARTBEAT);
-	return c ? c->ic.answered : 0;
+	return vbhost->heartbeats;
 }

@@ -188,6 +188,10 @@ static void check_at_power_off(void)
 		kprintf("hvsim: at power-off: still enabled:%s%s%s%s%s\n",
 			hvsim_any_overlay_on() ? " overlay" : "", hvsim.scontrol & 1 ? " synic" : "",
 			sints ? " sint" : "", timers ? " stimer" : "", hvsim.os_id ? " guest-id" : "");
+	if (HOST->vmbus.max_version)
+		kprintf("hvsim: vmbus host: %lu heartbeats answered, %lu unloads, %lu bad messages "
+			"dropped\n", ic_heartbeats_answered(), HOST->vmbus.unloads,
+			HOST->vmbus.bad_msgs);
 	kprintf("hvsim: %lu hypercalls, %lu messages delivered, %lu EOMs, %lu timer expiries, "
 		"%lu #GP\n", hvsim.hypercalls, hvsim.deliveries, hvsim.eoms, hvsim.timer_fires,
 		hvsim.gp_faults);

@@ -95,6 +95,7 @@ struct vbhost {
 	bool fault[VBH_NFAULTS];
 	/* what happened, for tests and `status` */
 	uint64_t contacts, unloads, bad_msgs, released;
+	uint64_t heartbeats;		/* answered, over all connections */
 	int64_t wall_offset;		/* seconds added by `time` */
 	uint64_t wall_base;		/* FILETIME at reference time 0 */
 	uint8_t pkt[VBH_PKT_MAX];	/* scratch for one packet */

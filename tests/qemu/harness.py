@@ -8,6 +8,7 @@ import fcntl
 import os
 import select
 import shutil
+import socket
 import subprocess
 import tempfile
 import threading
@@ -129,14 +130,18 @@ class PipeSerial:
 
 def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
          extra=(), kernel='default', timeout=60, until=None, inputs=(),
-         log=None, image='dormant.img', serial='stdio', steps=()):
+         log=None, image='dormant.img', serial='stdio', steps=(), com2=False):
     """Boot and wait for QEMU to exit, for the regex-free substring 'until'
     to appear on the serial port, or for the timeout.  'inputs' is a list of
     (after_substring, text) pairs typed on the serial console.
 
     serial='pipe' puts COM1 on PipeSerial and runs 'steps' in order:
     ('wait', S) until S appears after the previous wait's match,
-    ('type', TEXT), ('sleep', SECONDS), ('stall',) and ('drain',)."""
+    ('type', TEXT), ('sleep', SECONDS), ('stall',) and ('drain',).
+
+    com2=True puts COM2 (the emulated Hyper-V host's administrator console)
+    on a Unix socket: steps ('admin', TEXT) type on it and ('wait2', S)
+    waits for S there; what it printed is Boot.com2."""
     workdir = tempfile.mkdtemp(prefix='dormant-test-')
     port = None
     try:
@@ -156,6 +161,10 @@ def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
             cmd += port.qemu_args()
         else:
             cmd += ['-serial', 'stdio']
+        com2_path = os.path.join(workdir, 'com2.sock')
+        if com2:
+            cmd += ['-chardev', 'socket,id=com2,path=%s,server=on,wait=off' % com2_path,
+                    '-serial', 'chardev:com2']
         cmd += list(extra)
         start = time.monotonic()
         p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -176,6 +185,32 @@ def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
 
         t = threading.Thread(target=reader, daemon=True)
         t.start()
+        out2 = bytearray()
+        sock2 = None
+        if com2:
+            for _ in range(100):
+                try:
+                    sock2 = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                    sock2.connect(com2_path)
+                    break
+                except OSError:
+                    sock2.close()
+                    sock2 = None
+                    time.sleep(0.05)
+
+            def reader2():
+                while True:
+                    try:
+                        b = sock2.recv(4096)
+                    except OSError:
+                        break
+                    if not b:
+                        break
+                    with lock:
+                        out2.extend(b)
+            if sock2:
+                t2 = threading.Thread(target=reader2, daemon=True)
+                t2.start()
         if port:
             pt = threading.Thread(target=port.read_loop, args=(sink,), daemon=True)
             pt.start()
@@ -191,11 +226,13 @@ def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
         todo = list(steps)
         events = []
         seen = 0            # where the next ('wait', S) starts looking
+        seen2 = 0
         sleep_until = None
         timed_out = False
         while p.poll() is None:
             with lock:
                 text = out.decode('latin-1')
+                text2 = out2.decode('latin-1')
             if until and until in text:
                 break
             if pending and pending[0][0] in text:
@@ -217,6 +254,14 @@ def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
                     sleep_until = None
                 elif step[0] == 'type':
                     type_text(step[1])
+                elif step[0] == 'wait2':
+                    i = text2.find(step[1], seen2)
+                    if i < 0:
+                        break
+                    seen2 = i + len(step[1])
+                elif step[0] == 'admin':
+                    if sock2:
+                        sock2.sendall(step[1].encode())
                 elif step[0] == 'stall':
                     port.stall()
                 elif step[0] == 'drain':
@@ -238,11 +283,18 @@ def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
             pt.join(timeout=5)
             port.read_rest(sink)
         serial = out.decode('latin-1')
+        if sock2:
+            sock2.close()
+        admin = out2.decode('latin-1')
         if log:
             os.makedirs(os.path.dirname(log), exist_ok=True)
             with open(log, 'w') as f:
                 f.write(serial)
-        return Boot(serial, rc, timed_out, seconds, events)
+                if com2:
+                    f.write('\n======== COM2 (administrator console) ========\n' + admin)
+        b = Boot(serial, rc, timed_out, seconds, events)
+        b.com2 = admin
+        return b
     finally:
         if port:
             port.close()
