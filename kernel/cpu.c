@@ -78,3 +78,31 @@ void cpu_init(void)
 		*brand ? brand : "unknown", cpu.family, cpu.model, cpu.stepping,
 		cpu.x2apic ? ", x2apic" : "", cpu.nx ? ", nx" : "");
 }
+
+uint64_t irq_save(void)
+{
+	uint64_t f = read_rflags();
+	cli();
+	return f;
+}
+
+void irq_restore(uint64_t state)
+{
+	if (state & RFLAGS_IF)
+		sti();
+}
+
+bool irqs_enabled(void)
+{
+	return read_rflags() & RFLAGS_IF;
+}
+
+void cpu_idle(void)
+{
+	sti_hlt();
+}
+
+void cpu_relax(void)
+{
+	pause();
+}

@@ -32,6 +32,14 @@ extern struct bootinfo bootinfo;	/* the kernel's copy */
 extern struct kopts kopts;
 uint64_t kernel_build_id(void);		/* the loader-verified checksum */
 
+/* cpu.c: the interrupt state, for the layers above (vmbus/, drivers/),
+ * which host unit tests compile with stand-ins for these. */
+uint64_t irq_save(void);		/* interrupts off; returns the old state */
+void irq_restore(uint64_t state);
+bool irqs_enabled(void);
+void cpu_idle(void);			/* interrupts on, sleep until one comes */
+void cpu_relax(void);			/* a spin-wait hint */
+
 /* poll.c: deferred work, run when the application calls into the kernel */
 void poll_add(void (*fn)(void));
 void kernel_poll(void);

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "../hv/hv.h"
-#include "../kernel/cpu.h"
 #include "../kernel/kernel.h"
 #include "vmbus.h"
 
@@ -124,11 +123,9 @@ int vmbus_send(struct vmbus_channel *ch, uint16_t type, uint16_t flags, uint64_t
 	if (r != VMBUS_RING_OK)
 		return -1;
 	struct vmbus_ring_piece pieces[2] = { { &d, sizeof(d) }, { data, len } };
-	uint64_t f = read_rflags();
-	cli();			/* one writer: the interrupt path sends too */
+	uint64_t f = irq_save();	/* one writer: the interrupt path sends too */
 	r = vmbus_ring_write(&ch->out, pieces, 2, false, &sig);
-	if (f & RFLAGS_IF)
-		sti();
+	irq_restore(f);
 	if (vmbus_ring_corrupt(r)) {
 		vmbus_channel_fail(ch, vmbus_ring_strerror(r));
 		return -1;

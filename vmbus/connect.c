@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "../hv/hv.h"
-#include "../kernel/cpu.h"
 #include "../kernel/initcall.h"
 #include "../kernel/kernel.h"
 #include "msg.h"
@@ -121,11 +120,11 @@ bool vmbus_wait(bool (*cond)(void *), void *arg, uint64_t timeout_ns)
 			return true;
 		if (time_ns() >= end)
 			return false;
-		if (read_rflags() & RFLAGS_IF) {
-			sti_hlt();	/* a message or a tick wakes us */
+		if (irqs_enabled()) {
+			cpu_idle();	/* a message or a tick wakes us */
 		} else {
 			hv_sint_service(HV_SINT_VMBUS);	/* polled mode */
-			pause();
+			cpu_relax();
 		}
 	}
 }
