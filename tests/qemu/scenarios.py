@@ -304,3 +304,5 @@ ALL = [
 
 import console_scenarios    # noqa: E402  (it imports this module's helpers)
 ALL += console_scenarios.ALL
+import vmbus_scenarios      # noqa: E402  (it imports this module's helpers)
+ALL += vmbus_scenarios.ALL
