@@ -197,11 +197,16 @@ run: deps all $(RUN_VARS)
 RUN_HVSIM_IMG ?= $(BUILD)/run-hvsim.img
 HVSIM_GIVEN := $(filter-out undefined,$(origin HVSIM_PROFILE))$(CMDLINE_GIVEN)
 HVSIM_PROFILE ?= current
+# COM2, the emulated host's administrator console, is a Unix socket.
+HVSIM_ADMIN ?= $(BUILD)/hvsim-admin.sock
 run-hvsim: deps all $(RUN_VARS)
 	sh scripts/rundisk.sh $(RUN_HVSIM_IMG) $(BUILD)/dormant-hvsim.img $(BUILD)/BOOTX64.EFI \
 		$(BUILD)/dormant-hvsim.elf $(if $(HVSIM_GIVEN),"hvsim=$(HVSIM_PROFILE) $(CMDLINE)")
 	@echo "dormant: booting on the emulated Hyper-V host; quit with Ctrl-A x"
-	$(call qemu,$(RUN_HVSIM_IMG)) -accel tcg $(QEMU_EXTRA)
+	@echo "dormant: the host's administrator console (COM2): socat -,rawer,escape=0x1d UNIX-CONNECT:$(HVSIM_ADMIN)"
+	$(call qemu,$(RUN_HVSIM_IMG)) -accel tcg \
+		-chardev socket,id=admin,path=$(HVSIM_ADMIN),server=on,wait=off \
+		-serial chardev:admin $(QEMU_EXTRA)
 
 # The real Hyper-V path through KVM's enlightenments; unverified on this
 # project's machines (their KVM cannot run OVMF).  Boots the run disk.
@@ -271,7 +276,7 @@ fuzz: $(FUZZ_BINS)
 fuzz-short: $(FUZZ_BINS)
 	sh scripts/fuzz.sh $(BUILD)/fuzz 5 $(FUZZ_HARNESSES)
 
-test: deps all unit
+test: deps all unit fuzz-build
 	python3 tests/run.py --build $(BUILD) --ovmf-code $(OVMF_CODE) --ovmf-vars $(OVMF_VARS)
 
 bench: deps all

@@ -53,6 +53,33 @@ def run_unit(build, only):
     return results
 
 
+FUZZ_LINE = re.compile(r'^fuzz: (\S+) execs=(\d+) crashes=(\d+)$')
+
+
+def run_fuzz(build, only, seconds=3):
+    """A few seconds of every libFuzzer harness (make fuzz runs longer):
+    one result per harness, failed on a crash or no executions."""
+    names = sorted(os.path.basename(b)[len('fuzz_'):]
+                   for b in glob.glob(os.path.join(build, 'fuzz', 'fuzz_*')))
+    names = [n for n in names if not only or only in 'fuzz/' + n]
+    if not names:
+        return []
+    p = subprocess.run(['sh', 'scripts/fuzz.sh', os.path.join(build, 'fuzz'), str(seconds)] + names,
+                       cwd=harness.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, timeout=60 + 30 * len(names))
+    results = []
+    for line in p.stdout.splitlines():
+        m = FUZZ_LINE.match(line.strip())
+        if m:
+            ok = int(m.group(3)) == 0 and int(m.group(2)) > 0
+            results.append(('fuzz/' + m.group(1), ok, '' if ok else
+                            '%s execs, %s crashes (see %s/fuzz/logs)' % (m.group(2), m.group(3),
+                                                                       build)))
+    if len(results) != len(names):
+        results.append(('fuzz', False, 'exit %d\n%s' % (p.returncode, p.stdout[-2000:])))
+    return results
+
+
 def run_scenario(args, sc):
     log = os.path.join(args.build, 'test-logs', sc.name.replace('/', '_') + '.log')
     if sc.custom:
@@ -79,7 +106,7 @@ def main():
     args = ap.parse_args()
     args.build = os.path.abspath(args.build)
 
-    results = run_unit(args.build, args.only)
+    results = run_unit(args.build, args.only) + run_fuzz(args.build, args.only)
     for name, ok, why in results:
         print('%s %s%s' % ({True: 'PASS', False: 'FAIL', None: 'SKIP'}[ok], name,
                            ': ' + why if ok is False else ''), flush=True)

@@ -36,13 +36,25 @@ const struct hvsim_profile hvsim_profile_old = {
 	.vmbus_version = 0x00040000,	/* 4.0: WS2016 */
 };
 
+/* As old, with the VMBus of WS2012 R2 (6.4: 3.0, the oldest dormant
+ * speaks). */
+const struct hvsim_profile hvsim_profile_older = {
+	.name = "older",
+	.features_eax = ALL_EAX & ~(SIM_PRIV_REF_TSC | SIM_PRIV_FREQUENCIES),
+	.features_ebx = SIM_CALL_POST_MESSAGE | SIM_CALL_SIGNAL_EVENT,
+	.features_edx = SIM_FEAT_CRASH_MSRS,
+	.recommend_eax = 0,
+	.build = 9600, .major = 6, .minor = 3,
+	.vmbus_version = 0x00030000,
+};
+
 const struct hvsim_profile hvsim_profile_tcg = {
 	.name = "tcg",
 	.not_hyperv = true,
 };
 
 static const struct hvsim_profile *const profiles[] = {
-	&hvsim_profile_current, &hvsim_profile_old, &hvsim_profile_tcg,
+	&hvsim_profile_current, &hvsim_profile_old, &hvsim_profile_older, &hvsim_profile_tcg,
 };
 
 const struct hvsim_profile *hvsim_profile_by_name(const char *name)

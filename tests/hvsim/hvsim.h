@@ -33,6 +33,7 @@ struct hvsim_profile {
 };
 extern const struct hvsim_profile hvsim_profile_current;	/* recent Hyper-V */
 extern const struct hvsim_profile hvsim_profile_old;	/* no direct timers, freq MSRs, TSC page */
+extern const struct hvsim_profile hvsim_profile_older;	/* old, with VMBus 3.0 */
 extern const struct hvsim_profile hvsim_profile_tcg;	/* a hypervisor, but not Hv#1 */
 const struct hvsim_profile *hvsim_profile_by_name(const char *name);
 

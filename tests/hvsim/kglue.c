@@ -264,7 +264,7 @@ static void hvsim_boot(void)
 	const char *name = profile_option();
 	const struct hvsim_profile *p = hvsim_profile_by_name(name);
 	if (!p) {
-		kprintf("hvsim: unknown profile '%s' (current, old, tcg); using current\n", name);
+		kprintf("hvsim: unknown profile '%s' (current, old, older, tcg); using current\n", name);
 		p = &hvsim_profile_current;
 	}
 	/* The emulated hypervisor needs the true frequencies (it states them

@@ -71,6 +71,14 @@ def old_host(b):
     return p
 
 
+def older_host(b):
+    p = clean_vmbus_exit(b) + util_devices_bound(b) + sc.need(b.serial, 'vmbus: connected, version 3.0')
+    refused = re.findall(r'vmbus: host refused version (\d+\.\d+)', b.serial)
+    if refused != ['5.3', '5.2', '5.1', '5.0', '4.1', '4.0']:
+        p.append('fallback went %r' % refused)
+    return p
+
+
 def admin_poweroff(b):
     """`shutdown hibernate` refused without S4, then `shutdown poweroff`:
     the guest answers, unloads VMBus, tears SynIC down, QEMU exits 0."""
@@ -140,6 +148,8 @@ ALL = [
     sc.Scenario('hvsim/vmbus-current-host', current_host, cmdline='test -- --run-for 4',
                 image=HVSIM),
     sc.Scenario('hvsim/vmbus-old-host', old_host, cmdline='test hvsim=old -- --run-for 2',
+                image=HVSIM),
+    sc.Scenario('hvsim/vmbus-older-host', older_host, cmdline='test hvsim=older -- --run-for 2',
                 image=HVSIM),
     sc.Scenario('hvsim/admin-shutdown-poweroff', admin_poweroff, image=HVSIM, com2=True,
                 cmdline='test -- --run-for 60', timeout=90,
