@@ -136,10 +136,27 @@ def admin_console(b):
 
 def ring_fault(b):
     """A host->guest write_index past the ring: that channel is closed,
-    the kernel and the other channels go on."""
-    return clean_vmbus_exit(b) + sc.need(
-        b.serial, 'vmbus: heartbeat (relid', 'channel closed', 'counter is now') + \
-        sc.need(b.com2, 'fault: ring-index injected')
+    the kernel and the other channels go on.  Then a host that never
+    answers UNLOAD: the power-off goes on after a bounded wait."""
+    return sc.clean_boot(b) + sc.no_gp(b) + sc.need(
+        b.serial, 'vmbus: heartbeat (relid', 'channel closed', 'counter is now',
+        'vmbus: unload: no UNLOAD_RESPONSE from the host; going on',
+        'hvsim: at power-off: no overlay page, SynIC off, SINTs masked, timers off, guest id clear') + \
+        sc.need(b.com2, 'fault: ring-index injected', 'fault: silent injected')
+
+
+def rescind_while_opening(fault):
+    """The host rescinds a re-offered device while the guest opens it (at
+    the GPADL or at OPENCHANNEL): the open fails, the relid is released,
+    the kernel goes on."""
+    def check(b):
+        p = clean_vmbus_exit(b) + sc.need(
+            b.serial, 'rescinded while opening', 'released')
+        p += sc.need(b.com2, 'fault: %s injected' % fault, 'offer: kvp offered')
+        if len(re.findall(r'vmbus: kvp \(relid \d+\) released', b.serial)) != 2:
+            p.append('kvp not released twice (rescind, then rescind while opening)')
+        return p
+    return check
 
 
 DEMO = 'demo: dormant demo running'
@@ -178,5 +195,18 @@ ALL = [
                 cmdline='test -- --run-for 60', timeout=90,
                 steps=[('wait', DEMO), ('admin', 'fault ring-index\r'),
                        ('wait', 'channel closed'), ('type', 'count 2\r'),
-                       ('wait', 'counter is now'), ('type', 'exit 0\r')]),
+                       ('wait', 'counter is now'), ('admin', 'fault silent\r'),
+                       ('wait2', 'fault: silent injected'), ('type', 'exit 0\r')]),
+    sc.Scenario('hvsim/rescind-while-opening-gpadl', rescind_while_opening('rescind-on-gpadl'),
+                image=HVSIM, com2=True, cmdline='test -- --run-for 60', timeout=90,
+                steps=[('wait', DEMO), ('admin', 'rescind kvp\r'), ('wait', 'released'),
+                       ('admin', 'fault rescind-on-gpadl\r'), ('wait2', 'injected'),
+                       ('admin', 'offer kvp\r'), ('wait', 'rescinded while opening'),
+                       ('wait', 'released'), ('type', 'exit 0\r')]),
+    sc.Scenario('hvsim/rescind-while-opening-channel', rescind_while_opening('rescind-on-open'),
+                image=HVSIM, com2=True, cmdline='test -- --run-for 60', timeout=90,
+                steps=[('wait', DEMO), ('admin', 'rescind kvp\r'), ('wait', 'released'),
+                       ('admin', 'fault rescind-on-open\r'), ('wait2', 'injected'),
+                       ('admin', 'offer kvp\r'), ('wait', 'rescinded while opening'),
+                       ('wait', 'released'), ('type', 'exit 0\r')]),
 ]
