@@ -219,7 +219,7 @@ run-kvm: deps all $(RUN_VARS)
 # --- tests ----------------------------------------------------------------
 
 UNIT_TESTS := frame heap aml fmt cmdline bootmem elfimage hv
-UNIT_TESTS += vmbus_ring vmbus_wire
+UNIT_TESTS += vmbus_ring vmbus_wire vmbus_client
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikernel -Iboot -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
@@ -234,9 +234,14 @@ $(BUILD)/tests/test_elfimage: boot/elfimage.c
 $(BUILD)/tests/test_hv: $(HV_GUEST) $(HVSIM) tests/unit/hv_host.c
 $(BUILD)/tests/test_vmbus_ring: vmbus/ring.c
 $(BUILD)/tests/test_vmbus_wire: vmbus/msg.c
+# The guest's client and IC drivers with the emulated host's VMBus server.
+VMBUS_HOST := tests/hvsim/vmbus_host.c tests/hvsim/vmbus_hring.c tests/hvsim/ic_host.c
+$(BUILD)/tests/test_vmbus_client: $(HV_GUEST) $(HVSIM) $(wildcard vmbus/*.c) $(wildcard drivers/*.c) \
+	$(VMBUS_HOST) kernel/fmt.c tests/unit/hv_host.c tests/unit/vmbus_env.c
+$(BUILD)/tests/test_vmbus_client: HOST_CFLAGS += -Iinclude -include tests/unit/host_initcall.h
 
 $(UNIT_BINS): $(wildcard kernel/*.h include/*.h hv/*.h boot/*.h tests/hvsim/*.h tests/unit/*.h) Makefile
-$(UNIT_BINS): $(wildcard vmbus/*.h)
+$(UNIT_BINS): $(wildcard vmbus/*.h drivers/*.h)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

@@ -34,7 +34,7 @@ struct host {
 	uint64_t unhandled, guest_eois, double_eoi, missing_eoi, bad_hypercalls;
 	const struct time_platform *platform;
 	void (*power_hook)(void);
-	char log[16384];
+	char log[65536];
 };
 
 extern struct host host;

@@ -1,0 +1,231 @@
+/*
+ * vmbus_env.c - what vmbus/ and drivers/ need from the kernel, for host
+ * tests against the emulated host's VMBus server (tests/hvsim/vmbus_host.c
+ * and its back-ends), wired as tests/hvsim/kglue.c wires them in the test
+ * kernel.
+ *
+ * Interrupts: "off" is hv_host's in_irq (no handler runs); irq_save and
+ * the emulator's enter/leave set it, and restoring "on" delivers what
+ * became pending meanwhile, as a CPU would at STI.  cpu_idle moves time
+ * on (the host's timers fire from host_advance_ns) and takes interrupts.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmbus_env.h"
+
+struct env env;
+struct acpi_info acpi;
+
+extern const struct initcall __start_host_initcall[], __stop_host_initcall[];
+
+/* ---- kernel.h stand-ins -------------------------------------------------- */
+
+uint64_t irq_save(void)
+{
+	uint64_t was_off = host.in_irq;
+	host.in_irq = true;
+	return was_off;
+}
+
+void irq_restore(uint64_t was_off)
+{
+	host.in_irq = was_off;
+	if (!was_off)
+		host_run_pending();
+}
+
+bool irqs_enabled(void)
+{
+	return !host.in_irq;
+}
+
+void cpu_idle(void)
+{
+	host_advance_ns(1000000);
+	host_run_pending();
+}
+
+void cpu_relax(void)
+{
+	host_advance_ns(1000);
+}
+
+uint64_t time_ns(void)
+{
+	return (uint64_t)((unsigned __int128)host.tsc * 1000000000ull / HOST_TSC_HZ);
+}
+
+void *kmalloc(size_t n)
+{
+	env.allocs++;
+	return malloc(n);
+}
+
+void kfree(void *p)
+{
+	if (p)
+		env.allocs--;
+	free(p);
+}
+
+void poll_add(void (*fn)(void))
+{
+	if (env.npolls == sizeof(env.polls) / sizeof(env.polls[0]))
+		abort();
+	env.polls[env.npolls++] = fn;
+}
+
+void kernel_poll(void)
+{
+	for (unsigned i = 0; i < env.npolls; i++)
+		env.polls[i]();
+}
+
+void power_off(void)
+{
+	env.power_offs++;
+	kprintf("power: off\n");
+	if (!env.power_jmp)
+		abort();
+	longjmp(*env.power_jmp, 1);
+}
+
+void power_reset(void)
+{
+	env.power_resets++;
+	kprintf("power: reset\n");
+	if (!env.power_jmp)
+		abort();
+	longjmp(*env.power_jmp, 2);
+}
+
+int64_t time_wall_ns(void)
+{
+	return env.wall_ns;
+}
+
+void time_set_wall_ns(int64_t ns)
+{
+	env.wall_ns = ns;
+}
+
+void run_initcalls(int level)
+{
+	for (const struct initcall *c = __start_host_initcall; c < __stop_host_initcall; c++)
+		if (c->level == level)
+			c->fn();
+}
+
+/* ---- the emulated host, wired as kglue.c does --------------------------- */
+
+static void host_log(const char *fmt, ...)
+{
+	char buf[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	kprintf("hvsim: %s\n", buf);
+}
+
+static void on_post(const struct hvsim_posted *m)
+{
+	vbh_post(m->connection, m->data, m->size);
+	hvsim_rearm();
+}
+
+static void on_signal(uint32_t connection, uint16_t flag)
+{
+	(void)flag;
+	vbh_signal(connection);
+	hvsim_rearm();
+}
+
+static uint64_t sim_enter(void)
+{
+	return irq_save();
+}
+
+static void sim_leave(uint64_t t)
+{
+	irq_restore(t);
+}
+
+void env_up(const struct hvsim_profile *p, int last_level)
+{
+	host_reset(p);
+	env.plat = *hvsim.plat;
+	env.plat.enter = sim_enter;
+	env.plat.leave = sim_leave;
+	hvsim.plat = &env.plat;
+	memset(&vmbus, 0, sizeof(vmbus));
+	env.npolls = 0;
+	env.power_offs = env.power_resets = 0;
+	env.power_jmp = NULL;
+	env.wall_ns = 1700000000ll * 1000000000ll;	/* the firmware's clock */
+	memset(&acpi, 0, sizeof(acpi));
+	/* 2023-11-14 as the host's clock, 100 ns since 1601 */
+	vbh_init(&env.vbh, p->vmbus_version, 0x1234567812345678ull,
+		 (1700000000ull + 11644473600ull) * 10000000ull);
+	env.vbh.log = host_log;
+	if (p->vmbus_version) {
+		hvsim.on_post = on_post;
+		hvsim.on_signal = on_signal;
+	}
+	hvsim.host_due = vbh_next_due;
+	hvsim.on_host_timer = vbh_timer;
+	for (int level = INIT_PLATFORM; level <= last_level; level++)
+		run_initcalls(level);
+	if (last_level >= INIT_DRIVERS)
+		kernel_poll();
+}
+
+/* Power-off: what the machine would reclaim (rings of channels still
+ * open, the IC state of bound drivers), then hv/ down. */
+void env_down(void)
+{
+	for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
+		struct vmbus_channel *ch = &vmbus.chan[i];
+		if (ch->ring_pa)
+			page_free(ch->ring_pa, ch->ring_pages);
+		ch->ring_pa = 0;
+		if (ch->priv && ch->drv && ch->drv->probe == ic_probe) {
+			kfree(ch->priv);
+			ch->priv = NULL;
+		}
+	}
+	hv_teardown();
+	vbhost = NULL;
+}
+
+void env_poll(void)
+{
+	kernel_poll();
+}
+
+void env_idle_ms(unsigned ms)
+{
+	for (unsigned i = 0; i < ms; i++)
+		cpu_idle();
+}
+
+bool log_has(const char *s)
+{
+	return strstr(host.log, s) != NULL;
+}
+
+unsigned log_count(const char *s)
+{
+	unsigned n = 0;
+	for (const char *p = host.log; (p = strstr(p, s)); p += strlen(s))
+		n++;
+	return n;
+}
+
+void log_clear(void)
+{
+	host.log[0] = 0;
+}

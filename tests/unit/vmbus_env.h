@@ -1,0 +1,40 @@
+/* vmbus_env.h - the guest's vmbus/ and drivers/ on the emulated host's
+ * VMBus server, in one host process (vmbus_env.c).  Built on hv_host.c:
+ * the guest's hv/ under hvsim, interrupts as calls, time a number. */
+#ifndef VMBUS_ENV_H
+#define VMBUS_ENV_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv_host.h"
+#include "../../vmbus/vmbus.h"
+#include "../../drivers/ic.h"
+#include "../hvsim/vmbus_host.h"
+
+struct env {
+	struct vbhost vbh;		/* the emulated host's VMBus server */
+	struct hvsim_platform plat;	/* hv_host's, with enter/leave */
+	void (*polls[8])(void);
+	unsigned npolls;
+	unsigned power_offs, power_resets;
+	jmp_buf *power_jmp;		/* where power_off/power_reset return to */
+	int64_t wall_ns;
+	unsigned allocs;		/* kmalloc'd blocks not freed */
+};
+
+extern struct env env;
+
+/* Host with the profile, then the initcalls up to 'last_level' (2: the
+ * bus without drivers, 3: the drivers too) and, with drivers, the first
+ * kernel_poll that binds them. */
+void env_up(const struct hvsim_profile *p, int last_level);
+void env_down(void);
+void env_poll(void);			/* kernel_poll */
+void env_idle_ms(unsigned ms);		/* cpu_idle for ms of guest time */
+bool log_has(const char *s);
+unsigned log_count(const char *s);
+void log_clear(void);
+
+#endif
