@@ -34,9 +34,13 @@ int ic_probe(struct vmbus_channel *ch)
 	return 0;
 }
 
+/* Nothing is in flight (ICs only answer); the state goes.  priv is
+ * cleared first: an event that comes meanwhile finds no state. */
 void ic_remove(struct vmbus_channel *ch)
 {
-	(void)ch;	/* nothing in flight: ICs only answer */
+	struct ic_dev *d = ch->priv;
+	ch->priv = NULL;
+	kfree(d);
 }
 
 static bool find(const struct ic_version *have, unsigned n, struct ic_version want)
