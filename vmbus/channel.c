@@ -38,8 +38,11 @@ int vmbus_open(struct vmbus_channel *ch, uint32_t out_pages, uint32_t in_pages)
 	    vmbus_ring_init(&ch->in, (struct vmbus_ring_ctl *)inb, inb + PAGE_SIZE,
 			    (in_pages - 1) * (uint32_t)PAGE_SIZE, true) != VMBUS_RING_OK)
 		goto no_gpadl;
-	if (vmbus_gpadl_create(ch, ch->ring_pa, ch->ring_pages, &ch->gpadl) != 0)
+	if (vmbus_gpadl_create(ch, ch->ring_pa, ch->ring_pages, &ch->gpadl) != 0) {
+		if (ch->rescinded)
+			return -1;	/* the host may hold the GPADL: keep the pages */
 		goto no_gpadl;
+	}
 
 	struct vmbus_msg_open_channel m;
 	memset(&m, 0, sizeof(m));
