@@ -161,8 +161,10 @@ void env_up(const struct hvsim_profile *p, int last_level)
 	env.plat.enter = sim_enter;
 	env.plat.leave = sim_leave;
 	hvsim.plat = &env.plat;
+	host_advance_ns(1000000);	/* reference time 0 means "never" to timers */
 	memset(&vmbus, 0, sizeof(vmbus));
 	env.npolls = 0;
+	env.allocs = 0;
 	env.power_offs = env.power_resets = 0;
 	env.power_jmp = NULL;
 	env.wall_ns = 1700000000ll * 1000000000ll;	/* the firmware's clock */
