@@ -107,7 +107,7 @@ static void drop(struct vmbus_channel *ch, struct ic_dev *d, const char *why)
 	kprintf("ic: %s (relid %u): %s; dropped\n", ch->name, ch->relid, why);
 }
 
-static void handle_packet(struct vmbus_channel *ch, struct ic_dev *d, uint32_t len)
+void ic_handle_packet(struct vmbus_channel *ch, struct ic_dev *d, uint32_t len)
 {
 	struct vmbus_pkt_desc desc;
 	struct ic_hdr h;
@@ -173,7 +173,7 @@ void ic_event(struct vmbus_channel *ch)
 	if (!d)
 		return;
 	while ((r = vmbus_recv(ch, d->buf, IC_BUF, &len)) == VMBUS_RING_OK)
-		handle_packet(ch, d, len);
+		ic_handle_packet(ch, d, len);
 	if (r >= 0)
 		vmbus_recv_done(ch);
 }

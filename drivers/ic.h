@@ -43,6 +43,10 @@ int ic_probe(struct vmbus_channel *ch);
 void ic_remove(struct vmbus_channel *ch);
 void ic_event(struct vmbus_channel *ch);
 const struct ic_service *ic_service_of(const struct vmbus_channel *ch);
+/* One packet of len bytes in d->buf, as vmbus_recv left it (descriptor
+ * checked by the ring): check it, answer it with vmbus_send.  Exposed
+ * for the host tests and the fuzzer (tests/fuzz/fuzz_ic.c). */
+void ic_handle_packet(struct vmbus_channel *ch, struct ic_dev *d, uint32_t len);
 
 /* heartbeat.c */
 uint64_t heartbeat_count(void);
