@@ -154,9 +154,13 @@ void ic_handle_packet(struct vmbus_channel *ch, struct ic_dev *d, uint32_t len)
 		h.msg.framework = d->framework;
 		h.msg.service = d->service;
 	}
+	/* Echo at least what the host sent (2.2): its pipe header's length,
+	 * not the packet's, whose last bytes may be padding to 8. */
+	uint32_t sent = h.pipe.msgsize < plen - sizeof(h.pipe) ?
+			(uint32_t)sizeof(h.pipe) + h.pipe.msgsize : plen;
 	uint32_t total = (uint32_t)sizeof(h) + reply_len;
-	if (total < plen)
-		total = plen;	/* echo at least what the host sent (2.2) */
+	if (total < sent)
+		total = sent;
 	h.pipe.msgsize = total - (uint32_t)sizeof(h.pipe);
 	memcpy(p, &h, sizeof(h));
 	if (vmbus_send(ch, VMBUS_PKT_DATA_INBAND, 0, desc.trans_id, p, total) == 0)
