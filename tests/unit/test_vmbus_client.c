@@ -677,6 +677,272 @@ static void unload_and_connect_again(void **state)
 	assert_int_equal(env.vbh.contacts, 2);
 }
 
+/* ---- golden bytes: the emulated host's decoder (and the IC answer) ----
+ *
+ * The bytes below are written by hand from the tables of
+ * hv-core-protocol.md 6 and hv-vsc-protocols.md 2 (offsets in the
+ * comments), as in test_vmbus_wire.c, which checks the guest's encoder
+ * against the same sequences.  Here the emulated host reads them (and
+ * its answers are compared with golden bytes too), and the guest's IC
+ * framework answers a golden NEGOTIATE with golden bytes: a mistake both
+ * sides shared would still fail here. */
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* The host alone, no guest SynIC: its messages stay queued on SINT2. */
+static void host_alone(void)
+{
+	host_reset(&hvsim_profile_current);
+	vbh_init(&env.vbh, 0x00050003, 0x1234567812345678ull, 1);
+}
+
+static uint32_t take_reply(uint8_t *out)
+{
+	assert_true(hvsim.qlen[2] > 0);
+	struct hvsim_msg *m = &hvsim.queue[2][hvsim.qhead[2]];
+	hvsim.qhead[2] = (hvsim.qhead[2] + 1) % HVSIM_QUEUE;
+	hvsim.qlen[2]--;
+	assert_int_equal(m->type, 1);		/* HvMessageTypeNone + 1: a VMBus message */
+	memcpy(out, m->data, m->size);
+	return m->size;
+}
+
+/* The host's NEGOTIATE request on a heartbeat channel: 1.0 and 3.0 for
+ * the framework, 1.0 and 3.0 for the service (2.3), payload 52 bytes. */
+static const uint8_t ic_negotiate_request[52] = {
+	/*  0 pipe */ 0x01, 0, 0, 0, 0x2c, 0, 0, 0,		/* flags 1, msgsize 44 */
+	/*  8 icmsg_hdr */ 0, 0, 0, 0,				/* framework 0.0 */
+	/* 12 */ 0x00, 0x00,					/* type 0 NEGOTIATE */
+	/* 14 */ 0, 0, 0, 0,					/* service 0.0 */
+	/* 18 */ 0x18, 0x00,					/* body 24 bytes */
+	/* 20 */ 0, 0, 0, 0,					/* status */
+	/* 24 */ 0x01, 0x03, 0, 0,				/* xid 1, TRANSACTION|REQUEST */
+	/* 28 body */ 0x02, 0x00, 0x02, 0x00, 0, 0, 0, 0,	/* F 2, M 2 */
+	/* 36 */ 0x01, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00,	/* frameworks 1.0 3.0 */
+	/* 44 */ 0x01, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00,	/* services 1.0 3.0 */
+};
+
+/* The guest's answer (2.2, 2.3): the same buffer rewritten, 3.0 and 3.0
+ * chosen, counts 1 and 1, body size 16, flags TRANSACTION|RESPONSE; the
+ * last 8 bytes are the request's, echoed. */
+static const uint8_t ic_negotiate_answer[52] = {
+	/*  0 pipe */ 0x01, 0, 0, 0, 0x2c, 0, 0, 0,
+	/*  8 */ 0x03, 0x00, 0x00, 0x00,			/* framework 3.0 */
+	/* 12 */ 0x00, 0x00,					/* NEGOTIATE */
+	/* 14 */ 0x03, 0x00, 0x00, 0x00,			/* service 3.0 */
+	/* 18 */ 0x10, 0x00,					/* body 16 bytes */
+	/* 20 */ 0, 0, 0, 0,					/* S_OK */
+	/* 24 */ 0x01, 0x05, 0, 0,				/* xid 1, TRANSACTION|RESPONSE */
+	/* 28 */ 0x01, 0x00, 0x01, 0x00, 0, 0, 0, 0,		/* 1 and 1 */
+	/* 36 */ 0x03, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00,	/* 3.0, 3.0 */
+	/* 44 */ 0x01, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00,	/* echoed */
+};
+
+/* 8.1 descriptor of that packet: in-band, data at 16, 72 bytes, xid 1 */
+static const uint8_t ic_negotiate_desc[16] = {
+	0x06, 0x00, 0x02, 0x00, 0x09, 0x00, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0,
+};
+
+static void golden_host_decodes_contact_offers_gpadl_open(void **state)
+{
+	(void)state;
+	uint8_t r[240];
+	host_alone();
+
+	/* 6.5 INITIATE_CONTACT 5.3 on connection 4, message SINT 2 */
+	static const uint8_t contact[40] = {
+		0x0e, 0, 0, 0, 0, 0, 0, 0,		/* type 14 */
+		0x03, 0x00, 0x05, 0x00,			/* 8: version 5.3 */
+		0x00, 0x00, 0x00, 0x00,			/* 12: target_vcpu 0 */
+		0x02, 0x00, 0x00, 0x00,			/* 16: msg_sint 2 */
+		/* 20: feature flags 0; 24, 32: no monitor pages */
+	};
+	vbh_post(4, contact, sizeof(contact));
+	assert_int_equal(env.vbh.version, 0x00050003);
+	assert_int_equal(env.vbh.msg_conn, 4);
+	static const uint8_t vresp[16] = {
+		0x0f, 0, 0, 0, 0, 0, 0, 0,		/* type 15 */
+		0x01, 0x00, 0x00, 0x00,			/* supported, state 0 */
+		0x04, 0x00, 0x00, 0x00,			/* 12: message connection 4 */
+	};
+	assert_int_equal(take_reply(r), 16);
+	assert_memory_equal(r, vresp, 16);
+
+	/* 6.7 REQUESTOFFERS: four OFFERCHANNELs, then ALLOFFERS_DELIVERED */
+	static const uint8_t request_offers[8] = { 0x03 };
+	vbh_post(4, request_offers, sizeof(request_offers));
+	/* heartbeat: class 57164f39-9115-4e78-ab55-382f3bd5422d,
+	 * instance fd149e91-82e0-4a7d-afa6-2a4166cbd7c0 (9.1 byte order) */
+	static const uint8_t hb_class[16] = { 0x39, 0x4f, 0x16, 0x57, 0x15, 0x91, 0x78, 0x4e,
+		0xab, 0x55, 0x38, 0x2f, 0x3b, 0xd5, 0x42, 0x2d };
+	static const uint8_t hb_inst[16] = { 0x91, 0x9e, 0x14, 0xfd, 0xe0, 0x82, 0x7d, 0x4a,
+		0xaf, 0xa6, 0x2a, 0x41, 0x66, 0xcb, 0xd7, 0xc0 };
+	uint32_t relid = host_chan("heartbeat")->relid;
+	uint8_t offer[196];
+	memset(offer, 0, sizeof(offer));
+	offer[0] = 0x01;				/* type 1 */
+	memcpy(offer + 8, hb_class, 16);
+	memcpy(offer + 24, hb_inst, 16);
+	offer[56] = 0x11;				/* ENUMERATE | NAMED_PIPE */
+	offer[60] = 0x04;				/* pipe mode: message */
+	put_le32(offer + 184, relid);
+	offer[190] = 0x01;				/* dedicated interrupt */
+	put_le32(offer + 192, 0x10000 | relid);		/* its connection id */
+	assert_int_equal(take_reply(r), 196);
+	assert_memory_equal(r, offer, 196);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(take_reply(r), 196);
+		assert_int_equal(r[0], 1);
+	}
+	static const uint8_t all_offers[8] = { 0x04 };
+	assert_int_equal(take_reply(r), 8);
+	assert_memory_equal(r, all_offers, 8);
+
+	/* 6.9 GPADL of 30 pages: header (26 PFNs) and body (4), as in
+	 * test_vmbus_wire.c, on the heartbeat's relid */
+	uint8_t gh[236], gb[48];
+	static const uint8_t gh_head[28] = {
+		0x08, 0, 0, 0, 0, 0, 0, 0,		/* type 8 */
+		0, 0, 0, 0,				/* 8: relid, below */
+		0x10, 0x1e, 0x0e, 0x00,			/* 12: handle 0xe1e10 */
+		0xf8, 0x00, 0x01, 0x00,			/* 16: range_buflen 248, 1 range */
+		0x00, 0xe0, 0x01, 0x00,			/* 20: byte_count 0x1e000 */
+		0x00, 0x00, 0x00, 0x00,			/* 24: byte_offset 0 */
+	};
+	static const uint8_t gb_head[16] = { 0x09, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0x10, 0x1e, 0x0e, 0x00 };
+	memcpy(gh, gh_head, 28);
+	put_le32(gh + 8, relid);
+	for (uint32_t i = 0; i < 26; i++) {
+		memset(gh + 28 + 8 * i, 0, 8);
+		put_le32(gh + 28 + 8 * i, 0x12340 + i);
+	}
+	memcpy(gb, gb_head, 16);
+	for (uint32_t i = 0; i < 4; i++) {
+		memset(gb + 16 + 8 * i, 0, 8);
+		put_le32(gb + 16 + 8 * i, 0x12340 + 26 + i);
+	}
+	vbh_post(4, gh, sizeof(gh));
+	assert_int_equal(hvsim.qlen[2], 0);		/* waits for the body */
+	vbh_post(4, gb, sizeof(gb));
+	struct vbh_gpadl *g = host_gpadl(0xe1e10);
+	assert_non_null(g);
+	assert_true(g->complete);
+	assert_int_equal(g->relid, relid);
+	assert_int_equal(g->npfn, 30);
+	for (uint32_t i = 0; i < 30; i++)
+		assert_int_equal(g->pfn[i], 0x12340 + i);
+	uint8_t created[20] = { 0x0a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0x10, 0x1e, 0x0e, 0x00, 0, 0, 0, 0 };	/* type 10, handle, status 0 */
+	put_le32(created + 8, relid);
+	assert_int_equal(take_reply(r), 20);
+	assert_memory_equal(r, created, 20);
+
+	/* 6.10 OPENCHANNEL over a GPADL of 8 real pages, inbound at page 4 */
+	uint8_t *pages = (uint8_t *)(uintptr_t)page_alloc(8, FRAME_VOLATILE);
+	uint64_t pfn0 = (uint64_t)(uintptr_t)pages >> 12;
+	uint8_t rh[28 + 64];
+	memcpy(rh, gh_head, 28);
+	put_le32(rh + 8, relid);
+	rh[12] = 0x11;					/* handle 0xe1e11 */
+	rh[16] = 0x48;					/* range_buflen 8 + 8 x 8 */
+	rh[20] = 0x00; rh[21] = 0x80; rh[22] = 0x00;	/* byte_count 0x8000 */
+	for (uint32_t i = 0; i < 8; i++) {
+		uint64_t pfn = pfn0 + i;
+		memcpy(rh + 28 + 8 * i, &pfn, 8);
+	}
+	vbh_post(4, rh, sizeof(rh));
+	assert_int_equal(take_reply(r), 20);
+	assert_int_equal(r[16], 0);			/* created */
+	uint8_t open[148] = {
+		0x05, 0, 0, 0, 0, 0, 0, 0,		/* type 5 */
+		0, 0, 0, 0,				/* 8: relid, below */
+		0x77, 0x00, 0x00, 0x00,			/* 12: openid 0x77 */
+		0x11, 0x1e, 0x0e, 0x00,			/* 16: ring GPADL 0xe1e11 */
+		0x00, 0x00, 0x00, 0x00,			/* 20: target_vp 0 */
+		0x04, 0x00, 0x00, 0x00,			/* 24: inbound ring at page 4 */
+	};
+	put_le32(open + 8, relid);
+	hvsim_open_port(0x10000 | relid, true);
+	vbh_post(4, open, sizeof(open));
+	struct vbh_chan *c = host_chan("heartbeat");
+	assert_int_equal(c->state, VBH_OPEN);
+	assert_int_equal(c->out.first_page, 0);
+	assert_int_equal(c->out.size, 3 * 4096);
+	assert_int_equal(c->in.first_page, 4);
+	assert_int_equal(c->in.size, 3 * 4096);
+	uint8_t result[20] = { 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0x77, 0, 0, 0, 0, 0, 0, 0 };		/* type 6, openid, status 0 */
+	put_le32(result + 8, relid);
+	assert_int_equal(take_reply(r), 20);
+	assert_memory_equal(r, result, 20);
+	/* 7.1: the producer's feature bit in the inbound ring's control page */
+	assert_int_equal(pages[4 * 4096 + 64], 1);
+	/* 2.2: the host spoke first, a NEGOTIATE at the start of the
+	 * inbound ring's data (page 5): descriptor, payload, padding */
+	assert_memory_equal(pages + 5 * 4096, ic_negotiate_desc, 16);
+	assert_memory_equal(pages + 5 * 4096 + 16, ic_negotiate_request, 52);
+	assert_int_equal(pages[4 * 4096], 80);		/* write_index: 72 + trailer */
+
+	/* The guest's golden answer, as the host reads it off the ring. */
+	uint8_t pkt[72];
+	memset(pkt, 0, sizeof(pkt));
+	memcpy(pkt, ic_negotiate_desc, 16);
+	memcpy(pkt + 16, ic_negotiate_answer, 52);
+	ic_packet(c, pkt, sizeof(pkt));
+	assert_true(c->ic.negotiated);
+	assert_int_equal(c->ic.frame[0], 3);
+	assert_int_equal(c->ic.frame[1], 0);
+	assert_int_equal(c->ic.svc[0], 3);
+	assert_int_equal(c->ic.svc[1], 0);
+	assert_int_not_equal(c->ic.next_due, 0);	/* heartbeats start */
+	assert_int_equal(c->bad_packets, 0);
+	assert_int_equal(env.vbh.bad_msgs, 0);
+	page_free((uint64_t)(uintptr_t)pages, 8);
+	vbhost = NULL;
+}
+
+/* The guest's IC framework (drivers/ic.c) answers the golden NEGOTIATE
+ * with the golden answer, into its outbound ring. */
+static void golden_ic_negotiate_guest(void **state)
+{
+	(void)state;
+	static const struct ic_version hb_versions[] = { { 3, 0 }, { 1, 0 } };
+	static const struct ic_service hb = {
+		.drv = { .name = "heartbeat" },
+		.msg_type = IC_MSG_HEARTBEAT, .versions = hb_versions, .nversions = 2,
+	};
+	host_reset(&hvsim_profile_current);
+	uint8_t *ring = (uint8_t *)(uintptr_t)page_alloc(4, FRAME_VOLATILE);
+	struct vmbus_channel ch;
+	memset(&ch, 0, sizeof(ch));
+	ch.state = VMBUS_CH_OPEN;
+	ch.drv = &hb.drv;
+	strcpy(ch.name, "heartbeat");
+	vmbus_ring_ctl_prepare((struct vmbus_ring_ctl *)ring, 1);
+	assert_int_equal(vmbus_ring_init(&ch.out, (struct vmbus_ring_ctl *)ring, ring + 4096,
+					 3 * 4096, false), VMBUS_RING_OK);
+	ch.out.ctl->interrupt_mask = 1;		/* no host to signal here */
+	struct ic_dev *d = calloc(1, sizeof(*d));
+	d->svc = &hb;
+	ch.priv = d;
+	memcpy(d->buf, ic_negotiate_desc, 16);
+	memcpy(d->buf + 16, ic_negotiate_request, 52);
+	ic_handle_packet(&ch, d, 72);
+	assert_true(d->negotiated);
+	assert_int_equal(d->answered, 1);
+	assert_memory_equal(ring + 4096, ic_negotiate_desc, 16);
+	assert_memory_equal(ring + 4096 + 16, ic_negotiate_answer, 52);
+	assert_int_equal(ch.out.ctl->write_index, 80);
+	assert_true(log_has("ic: heartbeat: framework 3.0, service 3.0"));
+	free(d);
+	page_free((uint64_t)(uintptr_t)ring, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -701,6 +967,8 @@ int main(void)
 		cmocka_unit_test_teardown(fault_rescind_on_open, down),
 		cmocka_unit_test_teardown(rescind_open_channel_with_request, down),
 		cmocka_unit_test_teardown(unload_and_connect_again, down),
+		cmocka_unit_test(golden_host_decodes_contact_offers_gpadl_open),
+		cmocka_unit_test(golden_ic_negotiate_guest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
