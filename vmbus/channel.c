@@ -55,7 +55,7 @@ int vmbus_open(struct vmbus_channel *ch, uint32_t out_pages, uint32_t in_pages)
 	/* The state goes to OPEN before the answer: the host may send the
 	 * first packet (ICs do) right behind OPENCHANNEL_RESULT. */
 	ch->state = VMBUS_CH_OPEN;
-	if (vmbus_request(&m, sizeof(m), VMBUS_MSG_OPENCHANNEL_RESULT, 8, ch->relid, ch) != 0)
+	if (vmbus_request(&m, sizeof(m), VMBUS_MSG_OPENCHANNEL_RESULT, ch->relid, ch) != 0)
 		goto not_open;
 	const struct vmbus_msg_open_result *r = (const void *)vmbus.reply.msg;
 	if (r->status != 0) {

@@ -135,11 +135,10 @@ bool vmbus_reply_or_dead(void *arg)
 	return vmbus.reply.ready || (ch && ch->rescinded);
 }
 
-int vmbus_request(const void *msg, uint32_t size, uint32_t type, uint32_t key_off,
-		  uint32_t key, struct vmbus_channel *ch)
+int vmbus_request(const void *msg, uint32_t size, uint32_t type, uint32_t key,
+		  struct vmbus_channel *ch)
 {
 	struct vmbus_reply *r = &vmbus.reply;
-	(void)key_off;
 	r->ready = false;
 	r->type = type;
 	r->key = key;
@@ -174,7 +173,7 @@ static int contact(uint32_t version)
 	/* No monitor pages: channels are signalled with HvSignalEvent
 	 * (6.5, as mu_msvm does), and no interrupt page (>= 2.4). */
 	vmbus.msg_conn = v5 ? VMBUS_CONNID_MESSAGE_4 : VMBUS_CONNID_MESSAGE;
-	int r = vmbus_request(&m, sizeof(m), VMBUS_MSG_VERSION_RESPONSE, 0, 0, NULL);
+	int r = vmbus_request(&m, sizeof(m), VMBUS_MSG_VERSION_RESPONSE, 0, NULL);
 	if (r < -1 && -(r + 1) == HV_STATUS_INVALID_CONNECTION_ID)
 		return 1;		/* connection 4 unknown: an older host */
 	if (r)
@@ -251,7 +250,7 @@ void vmbus_unload(void)
 	struct vmbus_msg_unload m;
 	memset(&m, 0, sizeof(m));
 	m.hdr.type = VMBUS_MSG_UNLOAD;
-	int r = vmbus_request(&m, sizeof(m), VMBUS_MSG_UNLOAD_RESPONSE, 0, 0, NULL);
+	int r = vmbus_request(&m, sizeof(m), VMBUS_MSG_UNLOAD_RESPONSE, 0, NULL);
 	kprintf("vmbus: %s\n", r ? "unload: no UNLOAD_RESPONSE from the host; going on"
 				 : "unloaded");
 	vmbus.connected = false;

@@ -84,7 +84,7 @@ int vmbus_gpadl_teardown(struct vmbus_channel *ch, uint32_t handle)
 	m.child_relid = ch->relid;
 	m.gpadl = handle;
 	/* GPADL_TORNDOWN carries the handle at offset 8. */
-	int r = vmbus_request(&m, sizeof(m), VMBUS_MSG_GPADL_TORNDOWN, 8, handle, NULL);
+	int r = vmbus_request(&m, sizeof(m), VMBUS_MSG_GPADL_TORNDOWN, handle, NULL);
 	if (r)
 		kprintf("vmbus: %s (relid %u): GPADL %u not torn down; its pages stay "
 			"unused\n", ch->name, ch->relid, handle);

@@ -108,10 +108,11 @@ int vmbus_connect(void);
 void vmbus_unload(void);
 int vmbus_post(const void *msg, uint32_t size);
 /* Send msg and wait (bounded) for the reply of type 'type' carrying key
- * at offset 8 (or any, key_off 0); the reply is in vmbus.reply.msg.
- * 0, or -1 on a post failure, timeout or rescind of relid 'ch'. */
-int vmbus_request(const void *msg, uint32_t size, uint32_t type, uint32_t key_off,
-		  uint32_t key, struct vmbus_channel *ch);
+ * (a relid or GPADL handle) at offset 8, or any when key is 0; the reply
+ * is in vmbus.reply.msg.  0; -1 on a timeout or a rescind of ch; below
+ * -1, -(hypercall status) - 1 when PostMessage failed. */
+int vmbus_request(const void *msg, uint32_t size, uint32_t type, uint32_t key,
+		  struct vmbus_channel *ch);
 /* Wait until cond() or the timeout; processes host messages meanwhile,
  * polling the SynIC when interrupts are off. */
 bool vmbus_wait(bool (*cond)(void *), void *arg, uint64_t timeout_ns);

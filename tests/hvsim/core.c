@@ -37,7 +37,8 @@ const struct hvsim_profile hvsim_profile_old = {
 };
 
 /* As old, with the VMBus of WS2012 R2 (6.4: 3.0, the oldest dormant
- * speaks). */
+ * speaks), which has no connection 4: asking for >= 5.0 there fails with
+ * HV_STATUS_INVALID_CONNECTION_ID (6.2), the other way to say no. */
 const struct hvsim_profile hvsim_profile_older = {
 	.name = "older",
 	.features_eax = ALL_EAX & ~(SIM_PRIV_REF_TSC | SIM_PRIV_FREQUENCIES),
@@ -46,6 +47,7 @@ const struct hvsim_profile hvsim_profile_older = {
 	.recommend_eax = 0,
 	.build = 9600, .major = 6, .minor = 3,
 	.vmbus_version = 0x00030000,
+	.no_vmbus_conn4 = true,
 };
 
 const struct hvsim_profile hvsim_profile_tcg = {
@@ -111,7 +113,8 @@ void hvsim_init(const struct hvsim_profile *p, const struct hvsim_platform *plat
 		hvsim.sint[i] = SIM_SINT_MASK_BIT;	/* reset value (2.1) */
 	/* VMBus message connections (hv-core 6.2): 1, and 4 for 5.0+. */
 	hvsim_open_port(1, false);
-	hvsim_open_port(4, false);
+	if (!p->no_vmbus_conn4)
+		hvsim_open_port(4, false);	/* PostMessage there fails 0x12 otherwise */
 }
 
 /* ---- CPUID ---------------------------------------------------------- */

@@ -30,6 +30,7 @@ struct hvsim_profile {
 	 * Microsoft hypervisor answers (0x40000006, "Hv#1"). */
 	uint32_t max_leaf, signature;
 	uint32_t vmbus_version;	/* newest VMBus version its host speaks; 0 none */
+	bool no_vmbus_conn4;	/* no message connection 4 (hosts before 5.0) */
 };
 extern const struct hvsim_profile hvsim_profile_current;	/* recent Hyper-V */
 extern const struct hvsim_profile hvsim_profile_old;	/* no direct timers, freq MSRs, TSC page */

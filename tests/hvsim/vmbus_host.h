@@ -73,7 +73,7 @@ struct vbh_gpadl {
 enum vbh_fault {
 	VBH_FAULT_NONE,
 	VBH_FAULT_SHORT_MSG,		/* an OFFERCHANNEL cut short */
-	VBH_FAULT_OVERSIZE_MSG,		/* a 240-byte message of an unknown type */
+	VBH_FAULT_OVERSIZE_MSG,		/* 240 bytes of a header-only type: legal, extra bytes ignored (6.1) */
 	VBH_FAULT_UNKNOWN_TYPE,
 	VBH_FAULT_WRONG_RELID,		/* an OPENCHANNEL_RESULT for no channel */
 	VBH_FAULT_RING_INDEX,		/* host->guest write_index past the ring */

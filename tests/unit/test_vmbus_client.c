@@ -159,6 +159,28 @@ static void old_host_falls_back_to_4_0(void **state)
 	assert_true(heartbeat_now());
 }
 
+/* WS2012 R2: no connection 4, so each 5.x contact fails at PostMessage
+ * with HV_STATUS_INVALID_CONNECTION_ID and never reaches the host; 4.1
+ * and 4.0 are refused by VERSION_RESPONSE; 3.0 connects on 1. */
+static void older_host_without_connection_4(void **state)
+{
+	(void)state;
+	env_up(&hvsim_profile_older, INIT_DRIVERS);
+	assert_true(vmbus.connected);
+	assert_int_equal(vmbus.version, 0x00030000);
+	assert_int_equal(env.vbh.contacts, 3);
+	assert_int_equal(vmbus.msg_conn, 1);
+	const char *refused[] = { "5.3", "5.2", "5.1", "5.0", "4.1", "4.0" };
+	for (unsigned i = 0; i < 6; i++) {
+		char line[80];
+		snprintf(line, sizeof(line), "vmbus: host refused version %s, trying an older one",
+			 refused[i]);
+		assert_true(log_has(line));
+	}
+	assert_int_equal(guest_open_channels(), 4);
+	assert_true(heartbeat_now());
+}
+
 /* A host whose newest version is each of ours in turn, and one older
  * than all of them. */
 static void each_version_and_none(void **state)
@@ -948,6 +970,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(current_host_connects_at_5_3, down),
 		cmocka_unit_test_teardown(old_host_falls_back_to_4_0, down),
+		cmocka_unit_test_teardown(older_host_without_connection_4, down),
 		cmocka_unit_test_teardown(each_version_and_none, down),
 		cmocka_unit_test_teardown(rescinded_device_offered_again, down),
 		cmocka_unit_test_teardown(duplicate_offer_dropped, down),
