@@ -11,6 +11,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+/* storvsc_wire.h is not used by a driver yet: compiling it here checks
+ * its _Static_asserts against hv-vsc-protocols.md section 1. */
+#include "../../drivers/storvsc_wire.h"
 #include "../../vmbus/vmbus_wire.h"
 #include "../../vmbus/msg.h"
 
