@@ -219,7 +219,7 @@ run-kvm: deps all $(RUN_VARS)
 # --- tests ----------------------------------------------------------------
 
 UNIT_TESTS := frame heap aml fmt cmdline bootmem elfimage hv
-UNIT_TESTS += vmbus_ring vmbus_wire vmbus_client
+UNIT_TESTS += vmbus_ring vmbus_wire vmbus_client scsi
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikernel -Iboot -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
@@ -234,6 +234,7 @@ $(BUILD)/tests/test_elfimage: boot/elfimage.c
 $(BUILD)/tests/test_hv: $(HV_GUEST) $(HVSIM) tests/unit/hv_host.c
 $(BUILD)/tests/test_vmbus_ring: vmbus/ring.c
 $(BUILD)/tests/test_vmbus_wire: vmbus/msg.c
+$(BUILD)/tests/test_scsi: drivers/scsi.c
 # The guest's client and IC drivers with the emulated host's VMBus server.
 VMBUS_HOST := tests/hvsim/vmbus_host.c tests/hvsim/vmbus_hring.c tests/hvsim/ic_host.c
 $(BUILD)/tests/test_vmbus_client: $(HV_GUEST) $(HVSIM) $(wildcard vmbus/*.c) $(wildcard drivers/*.c) \
@@ -259,13 +260,14 @@ coverage: deps all
 # from the committed seeds in tests/fuzz/corpus/NAME, and ends with one line
 # per harness: "fuzz: NAME execs=N crashes=N" (non-zero exit on a crash).
 FUZZ_SECONDS ?= 60
-FUZZ_HARNESSES := vmbus_ring vmbus_msg ic
+FUZZ_HARNESSES := vmbus_ring vmbus_msg ic scsi
 FUZZ_BINS := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
 
 $(BUILD)/fuzz/fuzz_vmbus_ring: vmbus/ring.c
 $(BUILD)/fuzz/fuzz_vmbus_msg: vmbus/msg.c
+$(BUILD)/fuzz/fuzz_scsi: drivers/scsi.c
 $(BUILD)/fuzz/fuzz_ic: drivers/ic.c drivers/heartbeat.c drivers/shutdown.c drivers/timesync.c \
 	drivers/ic_decline.c
 $(BUILD)/fuzz/fuzz_ic: FUZZ_CFLAGS += -Iinclude -include tests/unit/host_initcall.h
