@@ -237,8 +237,10 @@ $(BUILD)/tests/test_vmbus_wire: vmbus/msg.c
 $(BUILD)/tests/test_scsi: drivers/scsi.c
 # The guest's client and IC drivers with the emulated host's VMBus server.
 VMBUS_HOST := tests/hvsim/vmbus_host.c tests/hvsim/vmbus_hring.c tests/hvsim/ic_host.c
-$(BUILD)/tests/test_vmbus_client: $(HV_GUEST) $(HVSIM) $(wildcard vmbus/*.c) $(wildcard drivers/*.c) \
+# (also fuzz_vmbus_dispatch's; none of it needs cmocka)
+VMBUS_ENV_SRC := $(HV_GUEST) $(HVSIM) $(wildcard vmbus/*.c) $(wildcard drivers/*.c) \
 	$(VMBUS_HOST) kernel/fmt.c tests/unit/hv_host.c tests/unit/vmbus_env.c
+$(BUILD)/tests/test_vmbus_client: $(VMBUS_ENV_SRC)
 $(BUILD)/tests/test_vmbus_client: HOST_CFLAGS += -Iinclude -include tests/unit/host_initcall.h
 
 $(UNIT_BINS): $(wildcard kernel/*.h include/*.h hv/*.h boot/*.h tests/hvsim/*.h tests/unit/*.h) Makefile
@@ -260,7 +262,7 @@ coverage: deps all
 # from the committed seeds in tests/fuzz/corpus/NAME, and ends with one line
 # per harness: "fuzz: NAME execs=N crashes=N" (non-zero exit on a crash).
 FUZZ_SECONDS ?= 60
-FUZZ_HARNESSES := vmbus_ring vmbus_msg ic scsi
+FUZZ_HARNESSES := vmbus_ring vmbus_msg ic scsi vmbus_dispatch
 FUZZ_BINS := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
@@ -271,6 +273,11 @@ $(BUILD)/fuzz/fuzz_scsi: drivers/scsi.c
 $(BUILD)/fuzz/fuzz_ic: drivers/ic.c drivers/heartbeat.c drivers/shutdown.c drivers/timesync.c \
 	drivers/ic_decline.c
 $(BUILD)/fuzz/fuzz_ic: FUZZ_CFLAGS += -Iinclude -include tests/unit/host_initcall.h
+# The guest's whole control-message path on the emulated host.
+$(BUILD)/fuzz/fuzz_vmbus_dispatch: $(VMBUS_ENV_SRC)
+$(BUILD)/fuzz/fuzz_vmbus_dispatch: FUZZ_CFLAGS += -Ikernel -Iboot -Iinclude \
+	-include tests/unit/host_initcall.h
+$(BUILD)/fuzz/fuzz_vmbus_dispatch: $(wildcard kernel/*.h include/*.h hv/*.h tests/hvsim/*.h tests/unit/*.h)
 
 $(FUZZ_BINS): $(wildcard vmbus/*.h drivers/*.h) Makefile
 

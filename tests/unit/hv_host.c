@@ -64,7 +64,9 @@ void irq_set_eoi(uint8_t v, bool needs_eoi)
 	host.vec[v].needs_eoi = needs_eoi;
 }
 
-void kprintf(const char *fmt, ...)
+/* Weak: a fuzz harness keeps the log in a ring instead (host.log grows
+ * and is scanned with strlen on every line). */
+__attribute__((weak)) void kprintf(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

@@ -1,0 +1,253 @@
+/*
+ * fuzz_vmbus_dispatch.c - libFuzzer harness for the guest's whole control
+ * message path: the real vmbus/ and drivers/ on the emulated host
+ * (tests/unit/vmbus_env.c), each fuzzed message queued on SINT2 exactly
+ * as the host queues its own (hvsim_post), delivered through the guest's
+ * SynIC handler into vmbus on_message, interleaved with the guest's
+ * deferred work (kernel_poll: binding offers, releasing rescinds).
+ *
+ * Input: a sequence of steps, each one length byte L and then
+ *   L <= 240     a host message of L bytes (fewer if the input ends),
+ *                queued on SINT2 and delivered now;
+ *   0xff         kernel_poll;
+ *   0xfe         1 ms of idle guest time (host timers, heartbeats);
+ *   0xfd         the next message is held and queued right after the
+ *                emulated host has handled the guest's next PostMessage
+ *                (so it arrives while the guest waits for that answer);
+ *   0xfc         the same, but queued before the host handles it;
+ *   other        kernel_poll.
+ * Held messages the guest never posted for are delivered at the end; the
+ * input always ends with two kernel_polls.
+ *
+ * State: every input starts from a freshly connected guest (env_up with
+ * the "current" profile: 4 util channels open, the same relids every
+ * time: the host's seed is fixed) and ends with env_down.  That costs
+ * about 0.2 ms, so it is done for every input, and nothing but the
+ * drivers' own statics (timesync's "synced", set at
+ * every bring-up by the host's first SYNC) survives an input.  One
+ * bring-up in LLVMFuzzerInitialize sets those before the first input.
+ *
+ * Checked after every step (trap on violation): no panic (panic_at aborts),
+ * every channel's state in range, every live channel's relid in
+ * 1..2047 and unique, vmbus.bad_msgs never going down, no #GP seen by
+ * the emulator; after env_down, every kmalloc freed.  The log goes to a ring here, not to host.log or stdout
+ * (FUZZ_VERBOSE=1 prints it per input).
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../unit/vmbus_env.h"
+
+#define CHECK(c)	do { if (!(c)) { dump_log(#c); __builtin_trap(); } } while (0)
+
+#define MAX_HELD	8
+
+static char ring[8192];
+static size_t ring_pos;
+static int verbose;
+
+static void dump_log(const char *why)
+{
+	fprintf(stderr, "fuzz_vmbus_dispatch: check failed: %s\n--- last log ---\n", why);
+	for (size_t i = 0; i < sizeof(ring); i++) {
+		char c = ring[(ring_pos + i) % sizeof(ring)];
+		if (c)
+			fputc(c, stderr);
+	}
+	fprintf(stderr, "--- end ---\n");
+}
+
+/* Overrides hv_host.c's (weak) kprintf: a ring, never stdout. */
+void kprintf(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	if (verbose)
+		fputs(line, stderr);
+	for (int i = 0; i < n; i++) {
+		ring[ring_pos] = line[i];
+		ring_pos = (ring_pos + 1) % sizeof(ring);
+	}
+}
+
+/* ---- messages held for the guest's next PostMessage ---------------------- */
+
+struct held {
+	uint8_t data[VMBUS_MSG_MAX_SIZE];
+	uint8_t size;
+	bool before;	/* queued before the host handles the post */
+};
+static struct held held[MAX_HELD];
+static unsigned nheld;
+static void (*host_on_post)(const struct hvsim_posted *m);
+
+/* Rings the guest keeps on purpose after a rescind that came while it
+ * opened the channel (vmbus_open: "the host may hold the GPADL"), left
+ * in the released, FREE slot.  A later offer into that slot clears the
+ * slot: the pages are then a leak by design, not one for LeakSanitizer
+ * to report, so they are remembered here before every message that
+ * could be that offer, and freed at the end of the input. */
+static struct { uint64_t pa, pages; } kept[64];
+static unsigned nkept;
+
+static void remember_kept_rings(void)
+{
+	for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
+		const struct vmbus_channel *ch = &vmbus.chan[i];
+		if (ch->state != VMBUS_CH_FREE || !ch->ring_pa)
+			continue;
+		bool known = false;
+		for (unsigned k = 0; k < nkept && !known; k++)
+			known = kept[k].pa == ch->ring_pa;
+		if (!known) {
+			CHECK(nkept < sizeof(kept) / sizeof(kept[0]));
+			kept[nkept].pa = ch->ring_pa;
+			kept[nkept++].pages = ch->ring_pages;
+		}
+	}
+}
+
+/* Before env_down, which frees the rings slots still hold. */
+static void free_kept_rings(void)
+{
+	for (unsigned k = 0; k < nkept; k++) {
+		bool held_by_slot = false;
+		for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++)
+			held_by_slot |= vmbus.chan[i].ring_pa == kept[k].pa;
+		if (!held_by_slot)
+			page_free(kept[k].pa, kept[k].pages);
+	}
+	nkept = 0;
+}
+
+static void post_to_guest(const uint8_t *data, uint8_t size)
+{
+	remember_kept_rings();
+	/* type 1: VMBus; a full queue loses the message as the host's does */
+	(void)hvsim_post(HV_SINT_VMBUS, VMBUS_SYNIC_MESSAGE_TYPE, data, size);
+}
+
+static void release_held(bool before)
+{
+	unsigned keep = 0;
+	for (unsigned i = 0; i < nheld; i++) {
+		if (held[i].before == before)
+			post_to_guest(held[i].data, held[i].size);
+		else
+			held[keep++] = held[i];
+	}
+	nheld = keep;
+}
+
+/* Inside the guest's HvCallPostMessage (interrupts held off). */
+static void fuzz_on_post(const struct hvsim_posted *m)
+{
+	release_held(true);
+	host_on_post(m);
+	release_held(false);
+}
+
+/* ---- invariants ---------------------------------------------------------- */
+
+static uint64_t last_bad_msgs;
+
+static void check(void)
+{
+	CHECK(vmbus.bad_msgs >= last_bad_msgs);
+	last_bad_msgs = vmbus.bad_msgs;
+	CHECK(hvsim.gp_faults == 0);
+	for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
+		const struct vmbus_channel *a = &vmbus.chan[i];
+		CHECK((unsigned)a->state <= VMBUS_CH_FAILED);
+		if (a->state == VMBUS_CH_FREE)
+			continue;
+		CHECK(a->relid != 0 && a->relid <= VMBUS_MAX_RELID);
+		for (unsigned j = i + 1; j < VMBUS_MAX_CHANNELS; j++)
+			CHECK(vmbus.chan[j].state == VMBUS_CH_FREE || vmbus.chan[j].relid != a->relid);
+	}
+}
+
+/* ---- the harness --------------------------------------------------------- */
+
+static void up(void)
+{
+	nheld = 0;
+	nkept = 0;
+	env_up(&hvsim_profile_current, INIT_DRIVERS);
+	if (!vmbus.connected)
+		abort();
+	host_on_post = hvsim.on_post;
+	hvsim.on_post = fuzz_on_post;
+	last_bad_msgs = vmbus.bad_msgs;
+	check();
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc; (void)argv;
+	verbose = getenv("FUZZ_VERBOSE") != NULL;
+	up();
+	if (getenv("FUZZ_RELIDS"))
+		for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++)
+			if (vmbus.chan[i].state != VMBUS_CH_FREE)
+				fprintf(stderr, "%s relid %u state %d\n", vmbus.chan[i].name,
+					vmbus.chan[i].relid, vmbus.chan[i].state);
+	env_down();
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
+{
+	int hold = 0;	/* 0, or 0xfd / 0xfc for the next message */
+	size_t i = 0;
+
+	up();
+	while (i < n) {
+		uint8_t len = in[i++];
+		if (len <= VMBUS_MSG_MAX_SIZE) {
+			uint8_t size = (uint8_t)(n - i < len ? n - i : len);
+			if (hold && nheld < MAX_HELD) {
+				memset(held[nheld].data, 0, sizeof(held[nheld].data));
+				memcpy(held[nheld].data, in + i, size);
+				held[nheld].size = size;
+				held[nheld].before = hold == 0xfc;
+				nheld++;
+			} else {
+				post_to_guest(in + i, size);
+			}
+			hold = 0;
+			i += size;
+		} else if (len == 0xfe) {
+			env_idle_ms(1);
+		} else if (len == 0xfd || len == 0xfc) {
+			hold = len;
+		} else {
+			env_poll();
+		}
+		check();
+	}
+	release_held(true);
+	release_held(false);
+	check();
+	env_poll();
+	env_poll();
+	check();
+	hvsim.on_post = host_on_post;
+	free_kept_rings();
+	env_down();
+	CHECK(env.allocs == 0);		/* every kmalloc of the input freed */
+	return 0;
+}
