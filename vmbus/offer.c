@@ -192,6 +192,14 @@ void vmbus_release_dead(void)
 		m.hdr.type = VMBUS_MSG_RELID_RELEASED;
 		m.child_relid = ch->relid;
 		vmbus_post(&m, sizeof(m));
+		/* The host has dropped the channel and its GPADLs with the
+		 * relid (6.11): rings kept because a rescind cut an open short
+		 * are ours again.  (Without this, a host repeating that would
+		 * cost 32 KiB each time.) */
+		if (ch->ring_pa) {
+			page_free(ch->ring_pa, ch->ring_pages);
+			ch->ring_pa = 0;
+		}
 		kprintf("vmbus: %s (relid %u) released\n", ch->name, ch->relid);
 		ch->released = true;
 		ch->state = VMBUS_CH_FREE;

@@ -91,48 +91,8 @@ static struct held held[MAX_HELD];
 static unsigned nheld;
 static void (*host_on_post)(const struct hvsim_posted *m);
 
-/* Rings the guest keeps on purpose after a rescind that came while it
- * opened the channel (vmbus_open: "the host may hold the GPADL"), left
- * in the released, FREE slot.  A later offer into that slot clears the
- * slot: the pages are then a leak by design, not one for LeakSanitizer
- * to report, so they are remembered here before every message that
- * could be that offer, and freed at the end of the input. */
-static struct { uint64_t pa, pages; } kept[64];
-static unsigned nkept;
-
-static void remember_kept_rings(void)
-{
-	for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
-		const struct vmbus_channel *ch = &vmbus.chan[i];
-		if (ch->state != VMBUS_CH_FREE || !ch->ring_pa)
-			continue;
-		bool known = false;
-		for (unsigned k = 0; k < nkept && !known; k++)
-			known = kept[k].pa == ch->ring_pa;
-		if (!known) {
-			CHECK(nkept < sizeof(kept) / sizeof(kept[0]));
-			kept[nkept].pa = ch->ring_pa;
-			kept[nkept++].pages = ch->ring_pages;
-		}
-	}
-}
-
-/* Before env_down, which frees the rings slots still hold. */
-static void free_kept_rings(void)
-{
-	for (unsigned k = 0; k < nkept; k++) {
-		bool held_by_slot = false;
-		for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++)
-			held_by_slot |= vmbus.chan[i].ring_pa == kept[k].pa;
-		if (!held_by_slot)
-			page_free(kept[k].pa, kept[k].pages);
-	}
-	nkept = 0;
-}
-
 static void post_to_guest(const uint8_t *data, uint8_t size)
 {
-	remember_kept_rings();
 	/* type 1: VMBus; a full queue loses the message as the host's does */
 	(void)hvsim_post(HV_SINT_VMBUS, VMBUS_SYNIC_MESSAGE_TYPE, data, size);
 }
@@ -182,7 +142,6 @@ static void check(void)
 static void up(void)
 {
 	nheld = 0;
-	nkept = 0;
 	env_up(&hvsim_profile_current, INIT_DRIVERS);
 	if (!vmbus.connected)
 		abort();
@@ -246,7 +205,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 	env_poll();
 	check();
 	hvsim.on_post = host_on_post;
-	free_kept_rings();
 	env_down();
 	CHECK(env.allocs == 0);		/* every kmalloc of the input freed */
 	return 0;
