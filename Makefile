@@ -219,7 +219,7 @@ run-kvm: deps all $(RUN_VARS)
 # --- tests ----------------------------------------------------------------
 
 UNIT_TESTS := frame heap aml fmt cmdline bootmem elfimage hv
-UNIT_TESTS += vmbus_ring vmbus_wire vmbus_client scsi
+UNIT_TESTS += vmbus_ring vmbus_wire vmbus_client scsi gpt
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikernel -Iboot -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
@@ -235,6 +235,7 @@ $(BUILD)/tests/test_hv: $(HV_GUEST) $(HVSIM) tests/unit/hv_host.c
 $(BUILD)/tests/test_vmbus_ring: vmbus/ring.c
 $(BUILD)/tests/test_vmbus_wire: vmbus/msg.c
 $(BUILD)/tests/test_scsi: drivers/scsi.c
+$(BUILD)/tests/test_gpt: drivers/gpt.c drivers/crc32.c
 # The guest's client and IC drivers with the emulated host's VMBus server.
 VMBUS_HOST := tests/hvsim/vmbus_host.c tests/hvsim/vmbus_hring.c tests/hvsim/ic_host.c
 # (also fuzz_vmbus_dispatch's; none of it needs cmocka)
