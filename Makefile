@@ -263,7 +263,7 @@ coverage: deps all
 # from the committed seeds in tests/fuzz/corpus/NAME, and ends with one line
 # per harness: "fuzz: NAME execs=N crashes=N" (non-zero exit on a crash).
 FUZZ_SECONDS ?= 60
-FUZZ_HARNESSES := vmbus_ring vmbus_msg ic scsi vmbus_dispatch
+FUZZ_HARNESSES := vmbus_ring vmbus_msg ic scsi vmbus_dispatch gpt
 FUZZ_BINS := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
@@ -271,6 +271,7 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
 $(BUILD)/fuzz/fuzz_vmbus_ring: vmbus/ring.c
 $(BUILD)/fuzz/fuzz_vmbus_msg: vmbus/msg.c
 $(BUILD)/fuzz/fuzz_scsi: drivers/scsi.c
+$(BUILD)/fuzz/fuzz_gpt: drivers/gpt.c drivers/crc32.c
 $(BUILD)/fuzz/fuzz_ic: drivers/ic.c drivers/heartbeat.c drivers/shutdown.c drivers/timesync.c \
 	drivers/ic_decline.c
 $(BUILD)/fuzz/fuzz_ic: FUZZ_CFLAGS += -Iinclude -include tests/unit/host_initcall.h
