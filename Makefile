@@ -9,6 +9,9 @@ OVMF_VARS ?= /usr/share/OVMF/OVMF_VARS_4M.fd
 FONT    ?= /usr/share/consolefonts/Lat15-VGA16.psf.gz
 
 MEM     ?= 512M
+# The hibernation partition on the built images (scripts/mkimage.sh): a
+# little more than the VM's memory, e.g. HIBERNATE_MIB=4200 for MEM=4G.
+HIBERNATE_MIB ?= 576
 SMP     ?= 1
 QEMU_EXTRA ?=
 # CMDLINE has no default: given (even empty), it is written to the disk
@@ -144,11 +147,11 @@ $(BUILD)/BOOTX64.EFI: $(BUILD)/loader.so
 # The built images carry an empty command line; the disks that boot (run
 # disks, test copies, the VHDX) get theirs written in.
 $(BUILD)/dormant.img: $(BUILD)/BOOTX64.EFI $(BUILD)/dormant.elf scripts/mkimage.sh
-	sh scripts/mkimage.sh $@ $(BUILD)/BOOTX64.EFI $(BUILD)/dormant.elf ""
+	sh scripts/mkimage.sh $@ $(BUILD)/BOOTX64.EFI $(BUILD)/dormant.elf "" $(HIBERNATE_MIB)
 
 # The test image: the same kernel on the emulated Hyper-V host.
 $(BUILD)/dormant-hvsim.img: $(BUILD)/BOOTX64.EFI $(BUILD)/dormant-hvsim.elf scripts/mkimage.sh
-	sh scripts/mkimage.sh $@ $(BUILD)/BOOTX64.EFI $(BUILD)/dormant-hvsim.elf ""
+	sh scripts/mkimage.sh $@ $(BUILD)/BOOTX64.EFI $(BUILD)/dormant-hvsim.elf "" $(HIBERNATE_MIB)
 
 image: $(BUILD)/dormant.img
 

@@ -47,7 +47,9 @@ def make_image(build, workdir, cmdline, kernel='default', image='dormant.img'):
     kernel='-') and set its command line."""
     img = os.path.join(workdir, 'disk.img')
     if kernel == 'default':
-        shutil.copyfile(os.path.join(build, image), img)
+        # sparse: the hibernation partition is hundreds of MiB of holes
+        subprocess.run(['cp', '--sparse=always', os.path.join(build, image), img],
+                       check=True)
     else:
         subprocess.run(['sh', os.path.join(ROOT, 'scripts/mkimage.sh'), img,
                         os.path.join(build, 'BOOTX64.EFI'), kernel, cmdline],
