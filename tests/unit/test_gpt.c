@@ -1,4 +1,4 @@
-/* Host tests for drivers/crc32.c and drivers/gpt.c.  The tables are made
+/* Host tests for drivers/crc32.c, drivers/gpt.c and drivers/gpt_scan.c.  The tables are made
  * in memory by a small writer here (with its own bitwise CRC), not by the
  * code under test; damage is then done to the bytes, and the parser must
  * say which copy it used and why it refused the other. */
@@ -12,8 +12,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "../../drivers/blk.h"
 #include "../../drivers/crc32.h"
 #include "../../drivers/gpt.h"
+#include "../../kernel/kernel.h"
 
 /* ---- the writer ------------------------------------------------------- */
 
@@ -658,6 +660,172 @@ static void sector_4096(void **state)
 	disk_free(d);
 }
 
+/* ---- gpt_scan: partitions as block devices ---------------------------- */
+
+/* The kernel services blk.c and gpt_scan.c use. */
+static char klog[4096];
+static size_t klog_len;
+
+void kprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = kvsnprintf(klog + klog_len, sizeof(klog) - klog_len, fmt, ap);
+	va_end(ap);
+	klog_len += (size_t)n;
+	if (klog_len >= sizeof(klog))
+		klog_len = sizeof(klog) - 1;
+}
+uint64_t time_ns(void) { return 0; }
+bool irqs_enabled(void) { return false; }
+void cpu_idle(void) {}
+void cpu_relax(void) {}
+void *kmalloc(size_t n) { return malloc(n); }
+void kfree(void *p) { free(p); }
+
+/* A disk that completes every request at once, and remembers the last. */
+static struct blk_req last_req;
+
+static int ram_submit(struct blk_dev *dev, struct blk_req *r)
+{
+	struct disk *d = dev->priv;
+	uint8_t *at = d->data + r->sector * d->ss;
+	last_req = *r;
+	if (r->op == BLK_READ)
+		memcpy(r->buf, at, (size_t)r->count * d->ss);
+	else if (r->op == BLK_WRITE)
+		memcpy(at, r->buf, (size_t)r->count * d->ss);
+	r->done(r, BLK_OK);
+	return BLK_OK;
+}
+
+static const struct blk_ops ram_ops = { .submit = ram_submit };
+
+static void ram_dev(struct blk_dev *dev, struct disk *d)
+{
+	memset(dev, 0, sizeof(*dev));
+	strcpy(dev->name, "vda");
+	dev->driver = "ram";
+	dev->sector_size = d->ss;
+	dev->sectors = d->sectors;
+	dev->max_sectors = 256;
+	dev->align = 512;
+	dev->ops = &ram_ops;
+	dev->priv = d;
+	assert_int_equal(blk_register(dev), 0);
+}
+
+static void unregister_all(void)
+{
+	while (blk_count()) {
+		struct blk_dev *b = blk_get(0);
+		blk_unregister(b);
+		if (b->parent)
+			free(b);
+	}
+	klog_len = 0;
+	klog[0] = '\0';
+}
+
+/* after a failed test too, so that the next starts with no devices */
+static int scan_teardown(void **state)
+{
+	(void)state;
+	unregister_all();
+	return 0;
+}
+
+static void scan_registers_partitions(void **state)
+{
+	(void)state;
+	/* the layout mkimage.sh makes, scaled down: ESP 2048..+1 MiB, then
+	 * the hibernation partition and a foreign one */
+	struct disk *d = disk_new(512, 16384);
+	struct wpart p[] = {
+		{ 1, GPT_TYPE_ESP, 2048, 4095, "EFI system partition" },
+		{ 2, DORMANT_HIBERNATE_TYPE, 4096, 4096 + 2 * 2048 - 1, "dormant hibernation" },
+		{ 4, {0}, 8192, 8199, "small" },
+	};
+	struct blk_dev vda;
+	static uint8_t buf[1024] __attribute__((aligned(512)));
+
+	memcpy(p[2].type, T_LINUX, 16);
+	write_gpt(d, 128, 128, p, 3);
+	ram_dev(&vda, d);
+	assert_int_equal(gpt_scan(&vda), 3);
+	assert_string_equal(klog,
+		"gpt: vda1: 1 MiB at sector 2048, type ESP\n"
+		"gpt: vda2: 2 MiB at sector 4096, type hibernate\n"
+		"gpt: vda4: 4 KiB at sector 8192, type 0FC63DAF-8483-4772-8E79-3D69D8477DE4\n");
+	assert_int_equal(blk_count(), 4);
+	struct blk_dev *hib = blk_find("vda2");
+	assert_non_null(hib);
+	assert_ptr_equal(hib->parent, &vda);
+	assert_int_equal(hib->start, 4096);
+	assert_int_equal(hib->sectors, 4096);
+	assert_int_equal(hib->sector_size, 512);
+	assert_int_equal(hib->align, 512);
+	assert_string_equal(hib->driver, "gpt");
+	assert_memory_equal(hib->part_type, T_HIB, 16);
+	assert_int_equal(hib->part_guid[0], 0x42);
+
+	/* I/O is shifted by the start and stays inside the partition */
+	memset(d->data + 4097 * 512, 0x77, 1024);
+	assert_int_equal(blk_read(hib, 1, 2, buf), BLK_OK);
+	assert_int_equal(last_req.sector, 4097);
+	assert_int_equal(buf[0], 0x77);
+	assert_int_equal(buf[1023], 0x77);
+	memset(buf, 0x11, sizeof(buf));
+	assert_int_equal(blk_write(hib, 4095, 1, buf), BLK_OK);
+	assert_int_equal(d->data[(4096 + 4095) * 512], 0x11);
+	assert_int_equal(blk_write(hib, 4095, 2, buf), BLK_E_RANGE);
+	assert_int_equal(blk_read(blk_find("vda4"), 8, 1, buf), BLK_E_RANGE);
+	unregister_all();
+	disk_free(d);
+}
+
+static void scan_damaged_and_missing(void **state)
+{
+	(void)state;
+	struct disk *d = standard();
+	struct blk_dev vda;
+
+	sector(d, 1)[H_CRC] ^= 1;
+	ram_dev(&vda, d);
+	assert_int_equal(gpt_scan(&vda), 2);
+	assert_string_equal(klog,
+		"gpt: vda: primary GPT damaged (header CRC mismatch); using the backup\n"
+		"gpt: vda1: 1 MiB at sector 2048, type ESP\n"
+		"gpt: vda2: 1 MiB at sector 4096, type hibernate\n");
+	unregister_all();
+
+	sector(d, SECTORS - 1)[0] = 'X';
+	ram_dev(&vda, d);
+	assert_int_equal(gpt_scan(&vda), -1);
+	assert_string_equal(klog,
+		"gpt: vda: no valid GPT (primary: header CRC mismatch; backup: bad signature)\n");
+	assert_int_equal(blk_count(), 1);
+	unregister_all();
+	disk_free(d);
+
+	/* refused entries are logged, the rest registered */
+	d = disk_new(512, SECTORS);
+	const struct wpart p[] = {
+		{ 1, GPT_TYPE_ESP, 100, 199, "kept" },
+		{ 2, GPT_TYPE_ESP, 150, 300, "overlaps" },
+		{ 3, GPT_TYPE_ESP, 100, 99, "zero length" },
+	};
+	write_gpt(d, 128, 128, p, 3);
+	ram_dev(&vda, d);
+	assert_int_equal(gpt_scan(&vda), 1);
+	assert_string_equal(klog,
+		"gpt: vda: entry 2 refused (overlaps another partition, 1)\n"
+		"gpt: vda: entry 3 refused (last LBA before first LBA)\n"
+		"gpt: vda1: 50 KiB at sector 100, type ESP\n");
+	unregister_all();
+	disk_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -676,6 +844,8 @@ int main(void)
 		cmocka_unit_test(entry_counts),
 		cmocka_unit_test(entry_size_256),
 		cmocka_unit_test(sector_4096),
+		cmocka_unit_test_teardown(scan_registers_partitions, scan_teardown),
+		cmocka_unit_test_teardown(scan_damaged_and_missing, scan_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
