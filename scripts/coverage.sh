@@ -18,7 +18,8 @@ rm -f "$out"/*.profraw
 # name: the sources the test compiles (as in the Makefile's unit rules)
 tests="frame:kernel/frame.c heap:kernel/heap.c aml:kernel/aml.c fmt:kernel/fmt.c
 cmdline:kernel/cmdline.c,kernel/fmt.c bootmem:boot/bootmem.c elfimage:boot/elfimage.c
-hv:$(echo $hv $hvsim | tr ' ' ',')"
+hv:$(echo $hv $hvsim | tr ' ' ',')
+gpt:drivers/gpt.c,drivers/crc32.c,drivers/gpt_scan.c,drivers/blk.c,kernel/fmt.c"
 objs=""
 for t in $tests; do
 	name=${t%%:*}
@@ -36,4 +37,4 @@ objs=${objs# -object }
 $cov report -instr-profile="$out/all.profdata" $objs \
 	-show-branch-summary -show-region-summary=false -show-functions=false \
 	kernel/frame.c kernel/heap.c kernel/aml.c kernel/fmt.c kernel/cmdline.c \
-	boot/bootmem.c boot/elfimage.c $hv
+	boot/bootmem.c boot/elfimage.c $hv drivers/gpt.c drivers/crc32.c drivers/gpt_scan.c
