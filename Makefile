@@ -238,7 +238,6 @@ $(BUILD)/tests/test_hv: $(HV_GUEST) $(HVSIM) tests/unit/hv_host.c
 $(BUILD)/tests/test_vmbus_ring: vmbus/ring.c
 $(BUILD)/tests/test_vmbus_wire: vmbus/msg.c
 $(BUILD)/tests/test_scsi: drivers/scsi.c
-$(BUILD)/tests/test_gpt: drivers/gpt.c drivers/crc32.c
 $(BUILD)/tests/test_gpt: drivers/gpt.c drivers/crc32.c drivers/gpt_scan.c drivers/blk.c kernel/fmt.c
 # The guest's client and IC drivers with the emulated host's VMBus server.
 VMBUS_HOST := tests/hvsim/vmbus_host.c tests/hvsim/vmbus_hring.c tests/hvsim/ic_host.c
