@@ -22,6 +22,7 @@ struct opt {
 static const struct opt opts[] = {
 	FLAG(test), FLAG(selftest), FLAG(acpidump), FLAG(nofb),
 	VALUE(crash), VALUE(hz), VALUE(hvsim), VALUE(stack),
+	VALUE(blktest),
 };
 
 static void warn(struct kopts *o, const char *word, const char *why)
@@ -156,6 +157,6 @@ void cmdline_parse(const char *line, struct kopts *o)
 		apply(o, w);
 	}
 	o->argv[o->argc] = NULL;
-	if (o->selftest)
+	if (o->selftest || o->blktest[0])
 		o->test = true;
 }

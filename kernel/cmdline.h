@@ -28,6 +28,7 @@ struct kopts {
 	char hz[CMDLINE_VALUE_MAX];	/* tick rate */
 	char hvsim[CMDLINE_VALUE_MAX];	/* test image: emulated host profile */
 	char stack[CMDLINE_VALUE_MAX];	/* application stack size */
+	char blktest[CMDLINE_VALUE_MAX];	/* disk for the block-device test */
 	int argc;
 	char *argv[CMDLINE_MAX_ARGS + 1];
 	int dropped_args;	/* application arguments past CMDLINE_MAX_ARGS */

@@ -17,6 +17,7 @@
 #define INIT_PLATFORM	1	/* hypervisor layer (hv/): before time setup */
 #define INIT_BUS	2	/* VMBus, after interrupts are on */
 #define INIT_DRIVERS	3
+#define INIT_LATE	4	/* tests and options that use the devices */
 
 struct initcall {
 	void (*fn)(void);

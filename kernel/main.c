@@ -190,6 +190,7 @@ void kmain(struct bootinfo *bi)
 	run_initcalls(INIT_BUS);
 	run_initcalls(INIT_DRIVERS);
 	kernel_poll();		/* bind the devices offered so far */
+	run_initcalls(INIT_LATE);
 	if (kopts.acpidump)
 		acpi_dump_dsdt();
 

@@ -130,9 +130,24 @@ class PipeSerial:
         os.close(self.fd_out)
 
 
+def disk_args(img, bus, extra_disks):
+    """QEMU arguments for the boot disk and the extra virtio-blk disks."""
+    if bus == 'ide':
+        args = ['-drive', 'file=%s,format=raw,if=ide' % img]
+    else:
+        args = ['-drive', 'file=%s,format=raw,if=none,id=disk0' % img,
+                '-device', 'virtio-blk-pci,drive=disk0,bootindex=1']
+    for i, d in enumerate(extra_disks, 1):
+        path, props = (d, '') if isinstance(d, str) else d
+        args += ['-drive', 'file=%s,format=raw,if=none,id=disk%d' % (path, i),
+                 '-device', 'virtio-blk-pci,drive=disk%d%s' % (i, ',' + props if props else '')]
+    return args
+
+
 def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
          extra=(), kernel='default', timeout=60, until=None, inputs=(),
-         log=None, image='dormant.img', serial='stdio', steps=(), com2=False):
+         log=None, image='dormant.img', serial='stdio', steps=(), com2=False,
+         disk_bus=None, extra_disks=()):
     """Boot and wait for QEMU to exit, for the regex-free substring 'until'
     to appear on the serial port, or for the timeout.  'inputs' is a list of
     (after_substring, text) pairs typed on the serial console.
@@ -143,7 +158,13 @@ def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
 
     com2=True puts COM2 (the emulated Hyper-V host's administrator console)
     on a Unix socket: steps ('admin', TEXT) type on it and ('wait2', S)
-    waits for S there; what it printed is Boot.com2."""
+    waits for S there; what it printed is Boot.com2.
+
+    disk_bus: how the boot disk is attached, 'virtio' (virtio-blk-pci,
+    OVMF boots from it) or 'ide'; by default virtio, except for the hvsim
+    image, whose guest must see no PCI disk.  extra_disks: raw files (or
+    (path, 'prop=value,...') pairs for more virtio-blk-pci properties)
+    attached as further virtio-blk disks, vdb, vdc, ... in order."""
     workdir = tempfile.mkdtemp(prefix='dormant-test-')
     port = None
     try:
@@ -154,7 +175,8 @@ def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
                '-m', mem, '-smp', str(smp),
                '-drive', 'if=pflash,format=raw,readonly=on,file=' + ovmf_code,
                '-drive', 'if=pflash,format=raw,file=' + vars_copy,
-               '-drive', 'file=%s,format=raw,if=ide' % img,
+               *disk_args(img, disk_bus or ('ide' if 'hvsim' in image else 'virtio'),
+                          extra_disks),
                '-display', 'none', '-net', 'none', '-no-reboot',
                '-monitor', 'none',
                '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04']

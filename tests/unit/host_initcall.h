@@ -16,6 +16,7 @@
 #define INIT_PLATFORM	1
 #define INIT_BUS	2
 #define INIT_DRIVERS	3
+#define INIT_LATE	4
 
 struct initcall {
 	void (*fn)(void);
