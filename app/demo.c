@@ -285,6 +285,87 @@ static void cmd_date(const char *arg)
 	       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long long)t);
 }
 
+static void disk_list(void)
+{
+	struct dormant_disk d;
+	int n = dormant_disk_count();
+	if (n == 0)
+		printf("disk: no disks\n");
+	for (int i = 0; dormant_disk_info(i, &d) == 0; i++)
+		printf("  %-6s %8llu MiB  %s%s%s\n", d.name,
+		       (unsigned long long)(d.sectors * d.sector_size >> 20), d.kind,
+		       d.parent[0] ? " on " : "", d.parent);
+}
+
+/* Write, read back and verify a scratch area: the last 8 MiB of the
+ * hibernation partition, in 1 MiB requests. */
+#define SCRATCH_MIB	8
+
+static int disk_test(void)
+{
+	struct dormant_disk d;
+	int i;
+	for (i = 0; dormant_disk_info(i, &d) == 0 && !d.hibernation; i++)
+		;
+	if (!d.hibernation || dormant_disk_info(i, &d) != 0) {
+		printf("disk test: refused: no hibernation partition on any disk\n");
+		return -1;
+	}
+	uint32_t per = (1u << 20) / d.sector_size;
+	if (d.sectors < (uint64_t)per * SCRATCH_MIB) {
+		printf("disk test: refused: %s is smaller than %u MiB\n", d.name, SCRATCH_MIB);
+		return -1;
+	}
+	uint64_t first = d.sectors - (uint64_t)per * SCRATCH_MIB;
+	uint32_t *buf = malloc(1u << 20), *back = malloc(1u << 20);
+	if (!buf || !back) {
+		printf("disk test: refused: no memory for 2 MiB of buffers\n");
+		free(buf);
+		free(back);
+		return -1;
+	}
+	int st = 0;
+	uint64_t t0 = dormant_uptime_ns();
+	for (unsigned m = 0; m < SCRATCH_MIB && !st; m++) {
+		for (unsigned w = 0; w < (1u << 18); w++)
+			buf[w] = (m << 20) ^ (w * 2654435761u);
+		st = dormant_disk_write(d.name, first + (uint64_t)m * per, per, buf);
+	}
+	if (!st)
+		st = dormant_disk_flush(d.name);
+	uint64_t t1 = dormant_uptime_ns();
+	for (unsigned m = 0; m < SCRATCH_MIB && !st; m++) {
+		st = dormant_disk_read(d.name, first + (uint64_t)m * per, per, back);
+		for (unsigned w = 0; w < (1u << 18) && !st; w++)
+			if (back[w] != ((m << 20) ^ (w * 2654435761u))) {
+				printf("disk test: %s: mismatch at MiB %u word %u\n", d.name, m, w);
+				st = -1;
+			}
+	}
+	uint64_t t2 = dormant_uptime_ns();
+	free(buf);
+	free(back);
+	if (st) {
+		if (st != -1)
+			printf("disk test: %s: %s\n", d.name, dormant_disk_error(st));
+		return -1;
+	}
+	printf("disk test: %s: %u MiB verified; write %llu MB/s, read %llu MB/s\n", d.name,
+	       SCRATCH_MIB, (unsigned long long)(SCRATCH_MIB * 1048576ull * 1000 / (t1 - t0 + 1)),
+	       (unsigned long long)(SCRATCH_MIB * 1048576ull * 1000 / (t2 - t1 + 1)));
+	return 0;
+}
+
+static void cmd_disk(const char *arg)
+{
+	if (!*arg)
+		disk_list();
+	else if (strcmp(arg, "test") == 0)
+		disk_test();
+	else
+		printf("usage: disk [test]\n");
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(const char *arg);
@@ -297,6 +378,7 @@ static const struct {
 	{ "mem", cmd_mem, "        memory use" },
 	{ "devices", cmd_devices, "    VMBus devices (on Hyper-V)" },
 	{ "date", cmd_date, "       the wall clock (UTC)" },
+	{ "disk", cmd_disk, "[test] disks and partitions; test: write-read-verify 8 MiB of scratch" },
 	{ "poweroff", cmd_poweroff, "   power the machine off (ACPI S5)" },
 	{ "reboot", cmd_reboot, "     reset the machine" },
 	{ "exit", cmd_exit, "[CODE]  leave app_main with a status" },

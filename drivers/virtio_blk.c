@@ -28,6 +28,7 @@
 #include "../kernel/kernel.h"
 #include "../kernel/trap.h"
 #include "blk.h"
+#include "gpt.h"
 #include "virtio_pci.h"
 #include "virtq.h"
 
@@ -437,6 +438,7 @@ static void virtio_blk_init(void)
 			v->q.size, v->nslots, v->blk.max_sectors * v->blk.sector_size / 1024,
 			v->indirect ? "indirect descriptors" : "chained descriptors",
 			v->msix ? "MSI-X" : "polled (no MSI-X)", v->has_flush ? ", flush" : "");
+		gpt_scan(&v->blk);	/* its partitions become devices too */
 	}
 }
 INITCALL(virtio_blk_init, INIT_DRIVERS);

@@ -36,6 +36,24 @@ void dormant_mem_stats(struct dormant_mem *m);
  * "vmbus: not connected" without Hyper-V). */
 void dormant_devices(void (*line)(const char *text));
 
+/* Disks and their GPT partitions (drivers/blk.h), synchronous.  Sectors
+ * of sector_size bytes; buffers are ordinary memory (malloc).  Functions
+ * return 0 or a negative status; dormant_disk_error names it. */
+struct dormant_disk {
+	char name[24];		/* "vda", "vda2" */
+	char kind[48];		/* "virtio-blk", "partition hibernate", ... */
+	char parent[24];	/* the disk a partition is on; "" for a disk */
+	uint32_t sector_size;
+	uint64_t sectors;
+	int hibernation;	/* dormant's hibernation partition */
+};
+int dormant_disk_count(void);
+int dormant_disk_info(int i, struct dormant_disk *out);	/* 0, or -1 past the end */
+int dormant_disk_read(const char *name, uint64_t sector, uint32_t count, void *buf);
+int dormant_disk_write(const char *name, uint64_t sector, uint32_t count, const void *buf);
+int dormant_disk_flush(const char *name);
+const char *dormant_disk_error(int status);
+
 void dormant_poweroff(void) __attribute__((noreturn));
 void dormant_reboot(void) __attribute__((noreturn));
 

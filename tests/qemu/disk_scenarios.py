@@ -83,7 +83,26 @@ def blktest(name, props='', planted=False):
     return Scenario(name, check, prepare=prepare, cmdline='blktest=vdb', timeout=180)
 
 
+def demo_disk(b):
+    """The boot disk and its partitions found (GPT), listed by the demo's
+    `disk`, and `disk test` verifying a scratch area of the hibernation
+    partition through the application API."""
+    p = need(b.serial, 'gpt: vda1: 64 MiB at sector 2048, type ESP',
+             'gpt: vda2: 576 MiB at sector 133120, type hibernate',
+             '  vda         642 MiB  virtio-blk',
+             '  vda1         64 MiB  partition ESP on vda',
+             '  vda2        576 MiB  partition hibernate on vda',
+             'disk test: vda2: 8 MiB verified; write ', 'dormant: exit status 0')
+    for bad in ('trap: ', 'panic: ', 'mismatch'):
+        if bad in b.serial:
+            p.append('unexpected %r' % bad)
+    return p
+
+
 ALL = [
+    Scenario('disk/demo-disk-command', demo_disk, cmdline='test -- --run-for 60', timeout=120,
+             inputs=[('demo running', 'disk\r'), ('hibernate on vda', 'disk test\r'),
+                     ('MiB verified', 'exit 0\r')]),
     blktest('disk/blktest-indirect'),
     # Without indirect descriptors each request is a chain in the ring.
     blktest('disk/blktest-chained', props='indirect_desc=off'),
