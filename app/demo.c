@@ -300,6 +300,13 @@ static void disk_list(void)
 /* Write, read back and verify a scratch area: the last 8 MiB of the
  * hibernation partition, in 1 MiB requests. */
 #define SCRATCH_MIB	8
+#define LAT_SAMPLES	64
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
 
 static int disk_test(void)
 {
@@ -343,6 +350,15 @@ static int disk_test(void)
 			}
 	}
 	uint64_t t2 = dormant_uptime_ns();
+	/* Latency: 4 KiB reads one at a time across the scratch area. */
+	uint64_t lat[LAT_SAMPLES];
+	uint32_t small = 4096 / d.sector_size ? 4096 / d.sector_size : 1;
+	for (unsigned i = 0; i < LAT_SAMPLES && !st; i++) {
+		uint64_t a = dormant_uptime_ns();
+		st = dormant_disk_read(d.name, first + (uint64_t)i * per / 8 % (per * SCRATCH_MIB),
+				       small, back);
+		lat[i] = dormant_uptime_ns() - a;
+	}
 	free(buf);
 	free(back);
 	if (st) {
@@ -350,9 +366,12 @@ static int disk_test(void)
 			printf("disk test: %s: %s\n", d.name, dormant_disk_error(st));
 		return -1;
 	}
-	printf("disk test: %s: %u MiB verified; write %llu MB/s, read %llu MB/s\n", d.name,
-	       SCRATCH_MIB, (unsigned long long)(SCRATCH_MIB * 1048576ull * 1000 / (t1 - t0 + 1)),
-	       (unsigned long long)(SCRATCH_MIB * 1048576ull * 1000 / (t2 - t1 + 1)));
+	qsort(lat, LAT_SAMPLES, sizeof(lat[0]), cmp_u64);
+	printf("disk test: %s: %u MiB verified; write %llu MB/s, read %llu MB/s; "
+	       "4 KiB read latency %llu us (median of %u)\n", d.name, SCRATCH_MIB,
+	       (unsigned long long)(SCRATCH_MIB * 1048576ull * 1000 / (t1 - t0 + 1)),
+	       (unsigned long long)(SCRATCH_MIB * 1048576ull * 1000 / (t2 - t1 + 1)),
+	       (unsigned long long)(lat[LAT_SAMPLES / 2] / 1000), LAT_SAMPLES);
 	return 0;
 }
 

@@ -19,7 +19,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'qemu'))
 import harness  # noqa: E402
 
-DISK_LINE = re.compile(r'disk test: \S+: 8 MiB verified; write (\d+) MB/s, read (\d+) MB/s')
+DISK_LINE = re.compile(r'disk test: \S+: 8 MiB verified; write (\d+) MB/s, read (\d+) MB/s; '
+                       r'4 KiB read latency (\d+) us')
 BOUND_LINE = re.compile(r'vmbus: all offers bound, \d+ channels open, (\d+) ms after kernel entry')
 BOOT_LINE = re.compile(r'boot: ready in (\d+) ms after kernel entry \(loader ran (\d+) ms; '
                        r'(\d+) ms after loader entry')
@@ -79,7 +80,7 @@ def main():
         m = DISK_LINE.search(b.serial)
         if not m:
             sys.exit('bench: disk test failed')
-        disk.append((int(m.group(1)), int(m.group(2))))
+        disk.append((int(m.group(1)), int(m.group(2)), int(m.group(3))))
     host = host_disk_mbs(build)
     print('boot benchmark: %d boots, MEM=%s, TCG' % (args.n, args.mem))
     print('  loader (efi_main to kernel jump):   %6.0f ms' % med[0])
@@ -91,7 +92,8 @@ def main():
     wmed = statistics.median(d[0] for d in disk)
     rmed = statistics.median(d[1] for d in disk)
     print('  virtio-blk `disk test` (8 MiB, 1 MiB requests, one at a time): write %d MB/s, '
-          'read %d MB/s' % (wmed, rmed))
+          'read %d MB/s; 4 KiB read latency %d us' % (wmed, rmed,
+                                                     statistics.median(d[2] for d in disk)))
     print('  host, same 8 MiB on a file beside the image (1 MiB writes + fsync, reads): write %d MB/s, read %d MB/s; '
           'ratio %.2f / %.2f' % (host[0], host[1], wmed / host[0], rmed / host[1]))
     elf = os.path.getsize(os.path.join(build, 'dormant.elf'))
