@@ -139,7 +139,8 @@ static uint64_t find_record(const uint8_t *file, const struct elf64_ehdr *eh,
 
 	for (unsigned i = 0; i < eh->phnum; i++) {
 		memcpy(&ph, file + eh->phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
-		if (ph.type != PT_LOAD || ph.filesz < sizeof(struct kernel_buildid))
+		/* elfimage_check bounded only PT_LOADs with memsz != 0 */
+		if (ph.type != PT_LOAD || ph.memsz == 0 || ph.filesz < sizeof(struct kernel_buildid))
 			continue;
 		const uint8_t *d = file + ph.offset;
 		for (uint64_t o = 0; o + sizeof(struct kernel_buildid) <= ph.filesz; o += 8) {

@@ -132,19 +132,28 @@ static int sync_io(struct blk_dev *d, enum blk_op op, uint64_t sector, uint32_t 
 	}
 	if (st != BLK_OK)
 		return st;
+	bool irqs = irqs_enabled();
 	while (!s.done) {
 		blk_poll(d);
-		if (s.done)
+		/* Check with interrupts off, then sti; hlt: a completion in
+		 * between still wakes us (see vmbus_wait). */
+		uint64_t f = irq_save();
+		if (s.done) {
+			irq_restore(f);
 			break;
+		}
 		if (time_ns() > end) {
+			irq_restore(f);
 			kprintf("blk: %s: no completion for sector %lu within %llu s\n", d->name,
 				sector, SYNC_TIMEOUT_NS / 1000000000ull);
 			return BLK_E_TIMEOUT;
 		}
-		if (irqs_enabled())
+		if (irqs) {
 			cpu_idle();
-		else
+		} else {
+			irq_restore(f);
 			cpu_relax();
+		}
 	}
 	return s.status;
 }

@@ -58,20 +58,16 @@ uint64_t time_ns(void)
 
 /* The wall clock is the monotonic clock plus an offset: setting it never
  * moves time_ns(), which timers and uptime rely on. */
-static int64_t wall_offset_ns;
-static bool wall_set;
+static volatile int64_t wall_offset_ns;	/* set from an interrupt: read once */
 
 int64_t time_wall_ns(void)
 {
-	if (!wall_set)
-		wall_offset_ns = bootinfo.wallclock * 1000000000ll;
 	return wall_offset_ns + (int64_t)time_ns();
 }
 
 void time_set_wall_ns(int64_t unix_ns)
 {
 	wall_offset_ns = unix_ns - (int64_t)time_ns();
-	wall_set = true;
 }
 
 void delay_us(uint64_t us)
@@ -149,6 +145,7 @@ static const char *calibrate(void)
 
 void time_init(void)
 {
+	wall_offset_ns = bootinfo.wallclock * 1000000000ll;	/* the firmware's clock */
 	if (kopts.hz[0]) {
 		uint64_t hz;
 		int r = cmdline_number(kopts.hz, 10, 10000, &hz);

@@ -115,12 +115,18 @@ static void on_event(unsigned flag, void *ctx)
 bool vmbus_wait(bool (*cond)(void *), void *arg, uint64_t timeout_ns)
 {
 	uint64_t end = time_ns() + timeout_ns;
+	bool irqs = irqs_enabled();
 	for (;;) {
-		if (cond(arg))
-			return true;
-		if (time_ns() >= end)
-			return false;
-		if (irqs_enabled()) {
+		/* Check with interrupts off, then sleep with sti; hlt: an
+		 * answer arriving between the check and the hlt still wakes
+		 * us (sti takes effect after the next instruction). */
+		uint64_t f = irq_save();
+		bool done = cond(arg);
+		if (done || time_ns() >= end) {
+			irq_restore(f);
+			return done;
+		}
+		if (irqs) {
 			cpu_idle();	/* a message or a tick wakes us */
 		} else {
 			hv_sint_service(HV_SINT_VMBUS);	/* polled mode */

@@ -680,6 +680,8 @@ uint64_t time_ns(void) { return 0; }
 bool irqs_enabled(void) { return false; }
 void cpu_idle(void) {}
 void cpu_relax(void) {}
+uint64_t irq_save(void) { return 0; }
+void irq_restore(uint64_t state) { (void)state; }
 void *kmalloc(size_t n) { return malloc(n); }
 void kfree(void *p) { free(p); }
 

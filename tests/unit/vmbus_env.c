@@ -42,8 +42,10 @@ bool irqs_enabled(void)
 	return !host.in_irq;
 }
 
+/* sti; hlt: interrupts on (as the CPU's STI), time moves, they arrive. */
 void cpu_idle(void)
 {
+	host.in_irq = false;
 	host_advance_ns(1000000);
 	host_run_pending();
 }
