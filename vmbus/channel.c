@@ -38,11 +38,13 @@ int vmbus_open(struct vmbus_channel *ch, uint32_t out_pages, uint32_t in_pages)
 	    vmbus_ring_init(&ch->in, (struct vmbus_ring_ctl *)inb, inb + PAGE_SIZE,
 			    (in_pages - 1) * (uint32_t)PAGE_SIZE, true) != VMBUS_RING_OK)
 		goto no_gpadl;
-	if (vmbus_gpadl_create(ch, ch->ring_pa, ch->ring_pages, &ch->gpadl) != 0) {
-		if (ch->rescinded)
-			return -1;	/* the host may hold the GPADL: keep the pages */
+	int g = vmbus_gpadl_create(ch, ch->ring_pa, ch->ring_pages, &ch->gpadl);
+	if (g == VMBUS_GPADL_REFUSED) {
+		ch->gpadl = 0;
 		goto no_gpadl;
 	}
+	if (g != 0)
+		goto give_back;		/* the host may hold the GPADL */
 
 	struct vmbus_msg_open_channel m;
 	memset(&m, 0, sizeof(m));
@@ -55,25 +57,42 @@ int vmbus_open(struct vmbus_channel *ch, uint32_t out_pages, uint32_t in_pages)
 	/* The state goes to OPEN before the answer: the host may send the
 	 * first packet (ICs do) right behind OPENCHANNEL_RESULT. */
 	ch->state = VMBUS_CH_OPEN;
-	if (vmbus_request(&m, sizeof(m), VMBUS_MSG_OPENCHANNEL_RESULT, ch->relid, ch) != 0)
-		goto not_open;
+	if (vmbus_request(&m, sizeof(m), VMBUS_MSG_OPENCHANNEL_RESULT, ch->relid, ch) != 0) {
+		/* No answer, or a rescind: the host may have opened it. */
+		struct vmbus_msg_close_channel c;
+		memset(&c, 0, sizeof(c));
+		c.hdr.type = VMBUS_MSG_CLOSECHANNEL;
+		c.child_relid = ch->relid;
+		vmbus_post(&c, sizeof(c));
+		goto give_back;
+	}
 	const struct vmbus_msg_open_result *r = (const void *)vmbus.reply.msg;
 	if (r->status != 0) {
 		kprintf("vmbus: %s (relid %u): the host refused to open it (status 0x%x)\n",
 			ch->name, ch->relid, r->status);
-		goto not_open;
+		goto give_back;
 	}
 	return 0;
-not_open:
+give_back:
 	ch->state = VMBUS_CH_OFFERED;
-	if (!ch->rescinded)
-		vmbus_gpadl_teardown(ch, ch->gpadl);
-	ch->gpadl = 0;
-	if (ch->rescinded)
-		return -1;	/* the host may still map the pages: keep them */
+	vmbus_put_rings(ch);
+	return -1;
 no_gpadl:
 	free_rings(ch);
 	return -1;
+}
+
+/* The ring GPADL goes, then the pages: only after GPADL_TORNDOWN are
+ * they ours again (6.9).  Without it they stay allocated and ch->gpadl
+ * keeps the handle (a leak is safer than a page the host still writes). */
+void vmbus_put_rings(struct vmbus_channel *ch)
+{
+	if (ch->gpadl) {
+		if (vmbus_gpadl_teardown(ch, ch->gpadl) != 0)
+			return;
+		ch->gpadl = 0;
+	}
+	free_rings(ch);
 }
 
 /* CLOSECHANNEL has no answer; then the ring GPADL goes (6.10).  Only
@@ -89,9 +108,7 @@ void vmbus_close(struct vmbus_channel *ch)
 	m.child_relid = ch->relid;
 	vmbus_post(&m, sizeof(m));
 	ch->state = VMBUS_CH_OFFERED;
-	if (ch->gpadl && vmbus_gpadl_teardown(ch, ch->gpadl) == 0)
-		free_rings(ch);
-	ch->gpadl = 0;
+	vmbus_put_rings(ch);
 }
 
 void vmbus_channel_fail(struct vmbus_channel *ch, const char *why)

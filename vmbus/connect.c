@@ -51,7 +51,9 @@ static void on_reply(const uint8_t *m, uint32_t type)
 		vmbus.bad_msgs++;
 		return;
 	}
-	memcpy(&key, m + 8, 4);
+	/* GPADL_CREATED names its GPADL at 12 (its relid is at 8); the
+	 * other replies carry the relid or handle at 8 (6.9, 6.10). */
+	memcpy(&key, m + (type == VMBUS_MSG_GPADL_CREATED ? 12 : 8), 4);
 	if (r->key && key != r->key) {
 		kprintf("vmbus: %s for relid/handle %u, waiting for %u; dropped\n",
 			vmbus_msg_name(type), key, r->key);
@@ -250,6 +252,7 @@ void vmbus_unload(void)
 		return;
 	for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
 		struct vmbus_channel *ch = &vmbus.chan[i];
+		ch->dead = true;	/* no more events to the driver */
 		if (ch->state == VMBUS_CH_OPEN && ch->drv && ch->drv->remove)
 			ch->drv->remove(ch);
 	}
@@ -261,8 +264,19 @@ void vmbus_unload(void)
 				 : "unloaded");
 	vmbus.connected = false;
 	vmbus.msg_conn = 0;
-	for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++)
-		vmbus.chan[i].state = VMBUS_CH_FREE;
+	vmbus.all_offers = false;
+	for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
+		struct vmbus_channel *ch = &vmbus.chan[i];
+		/* After UNLOAD_RESPONSE the host has released every GPADL
+		 * (6.12): the rings are ours again.  Without it, keep them. */
+		if (r) {
+			ch->state = VMBUS_CH_FREE;	/* the rings stay allocated */
+			continue;
+		}
+		if (ch->ring_pa)
+			page_free(ch->ring_pa, ch->ring_pages);
+		memset(ch, 0, sizeof(*ch));
+	}
 }
 
 /* Deferred work, run when the application calls into the kernel. */

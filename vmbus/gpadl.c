@@ -38,9 +38,13 @@ int vmbus_gpadl_create(struct vmbus_channel *ch, uint64_t pa, uint32_t pages, ui
 	struct vmbus_reply *r = &vmbus.reply;
 	r->ready = false;
 	r->type = VMBUS_MSG_GPADL_CREATED;
-	r->key = 0;
-	if (vmbus_post(&h, VMBUS_GPADL_HEADER_SIZE(first)) != 0)
-		goto failed;
+	r->key = id;		/* GPADL_CREATED is matched on the handle */
+	*handle = id;
+	if (vmbus_post(&h, VMBUS_GPADL_HEADER_SIZE(first)) != 0) {
+		r->type = 0;
+		kprintf("vmbus: %s: posting the GPADL failed\n", ch->name);
+		return VMBUS_GPADL_REFUSED;	/* nothing reached the host */
+	}
 	for (uint32_t done = first; done < pages;) {
 		uint32_t n = pages - done < VMBUS_GPADL_BODY_MAX_PFN ? pages - done
 								      : VMBUS_GPADL_BODY_MAX_PFN;
@@ -49,31 +53,27 @@ int vmbus_gpadl_create(struct vmbus_channel *ch, uint64_t pa, uint32_t pages, ui
 		b.gpadl = id;
 		for (uint32_t i = 0; i < n; i++)
 			b.pfn[i] = pfn + done + i;
-		if (vmbus_post(&b, VMBUS_GPADL_BODY_SIZE(n)) != 0)
-			goto failed;
+		if (vmbus_post(&b, VMBUS_GPADL_BODY_SIZE(n)) != 0) {
+			r->type = 0;
+			kprintf("vmbus: %s: posting the GPADL failed\n", ch->name);
+			return VMBUS_GPADL_UNKNOWN;	/* the header went */
+		}
 		done += n;
 	}
-	/* GPADL_CREATED carries the relid at 8 (the reply's key is left 0)
-	 * and the handle at 12, checked below. */
 	if (!vmbus_wait(vmbus_reply_or_dead, ch, VMBUS_REQUEST_WAIT_NS) || !r->ready) {
 		kprintf("vmbus: %s (relid %u): no GPADL_CREATED for handle %u%s\n", ch->name,
 			ch->relid, id, ch->rescinded ? " (rescinded)" : "");
 		r->type = 0;
-		return -1;
+		return VMBUS_GPADL_UNKNOWN;	/* it may still be created */
 	}
 	r->type = 0;
 	const struct vmbus_msg_gpadl_created *c = (const void *)r->msg;
-	if (c->gpadl != id || c->child_relid != ch->relid || c->creation_status != 0) {
+	if (c->child_relid != ch->relid || c->creation_status != 0) {
 		kprintf("vmbus: %s (relid %u): GPADL %u refused by the host (status 0x%x)\n",
 			ch->name, ch->relid, id, c->creation_status);
-		return -1;
+		return VMBUS_GPADL_REFUSED;
 	}
-	*handle = id;
 	return 0;
-failed:
-	r->type = 0;
-	kprintf("vmbus: %s: posting the GPADL failed\n", ch->name);
-	return -1;
 }
 
 int vmbus_gpadl_teardown(struct vmbus_channel *ch, uint32_t handle)

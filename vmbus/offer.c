@@ -187,18 +187,21 @@ void vmbus_release_dead(void)
 			ch->drv->remove(ch);
 		if (ch->state == VMBUS_CH_OPEN || ch->state == VMBUS_CH_FAILED)
 			vmbus_close(ch);
+		else if (ch->gpadl)
+			vmbus_put_rings(ch);	/* left by an open the rescind cut short */
 		struct vmbus_msg_relid_released m;
 		memset(&m, 0, sizeof(m));
 		m.hdr.type = VMBUS_MSG_RELID_RELEASED;
 		m.child_relid = ch->relid;
 		vmbus_post(&m, sizeof(m));
-		/* The host has dropped the channel and its GPADLs with the
-		 * relid (6.11): rings kept because a rescind cut an open short
-		 * are ours again.  (Without this, a host repeating that would
-		 * cost 32 KiB each time.) */
+		/* Rings whose GPADL_TEARDOWN went unanswered: the host drops the
+		 * channel with the relid (6.11 leaves its GPADLs unsaid; the
+		 * emulated host and OpenVMM release them), so the pages are
+		 * taken back here rather than lost for good each time. */
 		if (ch->ring_pa) {
 			page_free(ch->ring_pa, ch->ring_pages);
 			ch->ring_pa = 0;
+			ch->gpadl = 0;
 		}
 		kprintf("vmbus: %s (relid %u) released\n", ch->name, ch->relid);
 		ch->released = true;

@@ -132,13 +132,18 @@ void vmbus_release_dead(void);
 /* Print the known devices, one line each (the demo's `devices`). */
 void vmbus_list(void (*out)(const char *line));
 
-/* gpadl.c */
+/* gpadl.c: 0 with *handle; VMBUS_GPADL_REFUSED when the host has no
+ * GPADL (the pages are free to reuse); VMBUS_GPADL_UNKNOWN when it may
+ * have one (*handle set: tear it down before reusing the pages). */
+#define VMBUS_GPADL_REFUSED	(-1)
+#define VMBUS_GPADL_UNKNOWN	(-2)
 int vmbus_gpadl_create(struct vmbus_channel *ch, uint64_t pa, uint32_t pages, uint32_t *handle);
 int vmbus_gpadl_teardown(struct vmbus_channel *ch, uint32_t handle);
 
 /* channel.c */
 int vmbus_open(struct vmbus_channel *ch, uint32_t out_pages, uint32_t in_pages);
 void vmbus_close(struct vmbus_channel *ch);
+void vmbus_put_rings(struct vmbus_channel *ch);
 int vmbus_send(struct vmbus_channel *ch, uint16_t type, uint16_t flags, uint64_t xid,
 	       const void *data, uint32_t len);
 /* Next packet: VMBUS_RING_OK with *len, VMBUS_RING_EMPTY, or -1 after
