@@ -97,12 +97,20 @@ static void complete(struct vblk *v, unsigned i, int status)
 }
 
 /* Stop the device and fail everything in flight: after the reset it
- * touches no buffer (§4.1.4.3.1), so the requests may complete. */
+ * touches no buffer (§4.1.4.3.1), so the requests may complete.  A device
+ * that does not finish its reset may still write into them: those
+ * requests are never completed (their waiters time out), so no buffer is
+ * reused under a DMA. */
 static void fail_device(struct vblk *v, int status)
 {
-	virtio_pci_reset(&v->vp);
+	bool stopped = virtio_pci_reset(&v->vp);
 	virtio_pci_failed(&v->vp);
 	v->broken = true;
+	if (!stopped) {
+		kprintf("virtio-blk: %s: the device did not reset; its %u requests in flight are "
+			"abandoned\n", v->blk.name, v->inflight);
+		return;
+	}
 	for (unsigned i = 0; i < v->nslots; i++)
 		if (v->slot[i].req)
 			complete(v, i, status);

@@ -81,12 +81,13 @@ bool virtio_pci_init(struct virtio_pci *v, struct pci_dev *d, const char *name)
 	return true;
 }
 
-void virtio_pci_reset(struct virtio_pci *v)
+bool virtio_pci_reset(struct virtio_pci *v)
 {
 	v->common->device_status = 0;
 	/* §4.1.4.3.2: the reset is done when the status reads back 0. */
 	for (int i = 0; i < 1000000 && v->common->device_status != 0; i++)
 		cpu_relax();
+	return v->common->device_status == 0;
 }
 
 uint64_t virtio_pci_device_features(struct virtio_pci *v)

@@ -45,7 +45,8 @@ volatile uint16_t *virtio_pci_queue_setup(struct virtio_pci *v, uint16_t idx, ui
 void virtio_pci_driver_ok(struct virtio_pci *v);
 void virtio_pci_failed(struct virtio_pci *v);
 /* Reset (§4.1.4.3.1): the device stops using the queues. */
-void virtio_pci_reset(struct virtio_pci *v);
+/* false when the device never read back status 0: it may still DMA. */
+bool virtio_pci_reset(struct virtio_pci *v);
 uint8_t virtio_pci_status(struct virtio_pci *v);
 /* Device configuration reads, 32-bit wide as §4.1.3.1 requires for
  * 32- and 64-bit fields; callers loop on the generation (§2.4.1). */
