@@ -249,7 +249,10 @@ VMBUS_DRIVERS := $(filter-out drivers/pci.c drivers/virtio%.c drivers/virtq.c dr
 VMBUS_ENV_SRC := $(HV_GUEST) $(HVSIM) $(wildcard vmbus/*.c) $(VMBUS_DRIVERS) \
 	$(VMBUS_HOST) kernel/fmt.c tests/unit/hv_host.c tests/unit/vmbus_env.c
 $(BUILD)/tests/test_vmbus_client: $(VMBUS_ENV_SRC)
-$(BUILD)/tests/test_vmbus_client: HOST_CFLAGS += -Iinclude -include tests/unit/host_initcall.h
+# Initcall tables the host linker can bound (kernel/initcall.h).
+HOST_INITCALLS := -DINITCALL_SECTION='"host_initcall"' -DKTEST_SECTION='"host_ktest"' \
+	-DKTEST_LATE_SECTION='"host_ktest"'
+$(BUILD)/tests/test_vmbus_client: HOST_CFLAGS += -Iinclude $(HOST_INITCALLS)
 
 $(UNIT_BINS): $(wildcard kernel/*.h include/*.h hv/*.h boot/*.h tests/hvsim/*.h tests/unit/*.h) Makefile
 $(UNIT_BINS): $(wildcard vmbus/*.h drivers/*.h)
@@ -281,11 +284,10 @@ $(BUILD)/fuzz/fuzz_scsi: drivers/scsi.c
 $(BUILD)/fuzz/fuzz_gpt: drivers/gpt.c drivers/crc32.c
 $(BUILD)/fuzz/fuzz_ic: drivers/ic.c drivers/heartbeat.c drivers/shutdown.c drivers/timesync.c \
 	drivers/ic_decline.c
-$(BUILD)/fuzz/fuzz_ic: FUZZ_CFLAGS += -Iinclude -include tests/unit/host_initcall.h
+$(BUILD)/fuzz/fuzz_ic: FUZZ_CFLAGS += -Iinclude $(HOST_INITCALLS)
 # The guest's whole control-message path on the emulated host.
 $(BUILD)/fuzz/fuzz_vmbus_dispatch: $(VMBUS_ENV_SRC)
-$(BUILD)/fuzz/fuzz_vmbus_dispatch: FUZZ_CFLAGS += -Ikernel -Iboot -Iinclude \
-	-include tests/unit/host_initcall.h
+$(BUILD)/fuzz/fuzz_vmbus_dispatch: FUZZ_CFLAGS += -Ikernel -Iboot -Iinclude $(HOST_INITCALLS)
 $(BUILD)/fuzz/fuzz_vmbus_dispatch: $(wildcard kernel/*.h include/*.h hv/*.h tests/hvsim/*.h tests/unit/*.h)
 
 $(FUZZ_BINS): $(wildcard vmbus/*.h drivers/*.h) Makefile

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../../drivers/ic.h"
+#include "../../kernel/initcall.h"
 #include "../../kernel/kernel.h"
 
 #define CHECK(c)	do { if (!(c)) __builtin_trap(); } while (0)

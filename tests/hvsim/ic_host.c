@@ -16,10 +16,6 @@
 #define HEARTBEAT_EVERY	SECOND
 #define SAMPLE_EVERY	(5 * SECOND)
 
-static void put16(uint8_t *m, unsigned off, uint16_t v) { memcpy(m + off, &v, 2); }
-static void put32(uint8_t *m, unsigned off, uint32_t v) { memcpy(m + off, &v, 4); }
-static uint16_t get16(const uint8_t *m, unsigned off) { uint16_t v; memcpy(&v, m + off, 2); return v; }
-static uint32_t get32(const uint8_t *m, unsigned off) { uint32_t v; memcpy(&v, m + off, 4); return v; }
 
 /* A request: pipe header, icmsg_hdr, body; one in-band packet. */
 static int send_ic(struct vbh_chan *c, uint16_t type, const void *body, uint16_t n)
@@ -28,16 +24,16 @@ static int send_ic(struct vbh_chan *c, uint16_t type, const void *body, uint16_t
 	if (n > sizeof(p) - IC_BODY)
 		return -1;
 	memset(p, 0, IC_BODY);
-	put32(p, IC_PIPE_FLAGS, 1);
-	put32(p, IC_PIPE_SIZE, (uint32_t)(IC_BODY - IC_HDR + n));
+	vbh_put32(p, IC_PIPE_FLAGS, 1);
+	vbh_put32(p, IC_PIPE_SIZE, (uint32_t)(IC_BODY - IC_HDR + n));
 	if (c->ic.negotiated) {
-		put16(p, IC_FRAME_MAJ, c->ic.frame[0]);
-		put16(p, IC_FRAME_MIN, c->ic.frame[1]);
-		put16(p, IC_MSG_MAJ, c->ic.svc[0]);
-		put16(p, IC_MSG_MIN, c->ic.svc[1]);
+		vbh_put16(p, IC_FRAME_MAJ, c->ic.frame[0]);
+		vbh_put16(p, IC_FRAME_MIN, c->ic.frame[1]);
+		vbh_put16(p, IC_MSG_MAJ, c->ic.svc[0]);
+		vbh_put16(p, IC_MSG_MIN, c->ic.svc[1]);
 	}
-	put16(p, IC_TYPE, type);
-	put16(p, IC_SIZE, n);
+	vbh_put16(p, IC_TYPE, type);
+	vbh_put16(p, IC_SIZE, n);
 	p[IC_XID] = ++c->ic.next_xid;
 	p[IC_FLAGS] = IC_FLAG_TRANSACTION | IC_FLAG_REQUEST;
 	memcpy(p + IC_BODY, body, n);
@@ -57,15 +53,15 @@ void ic_opened(struct vbh_chan *c)
 	if (d->ic_type < 0)
 		return;
 	memset(b, 0, sizeof(b));
-	put16(b, 0, 2);
-	put16(b, 2, (uint16_t)d->nsvc);
+	vbh_put16(b, 0, 2);
+	vbh_put16(b, 2, (uint16_t)d->nsvc);
 	for (unsigned i = 0; i < 2; i++, n++) {
-		put16(b, 8 + 4 * n, frames[i][0]);
-		put16(b, 10 + 4 * n, frames[i][1]);
+		vbh_put16(b, 8 + 4 * n, frames[i][0]);
+		vbh_put16(b, 10 + 4 * n, frames[i][1]);
 	}
 	for (int i = 0; i < d->nsvc; i++, n++) {
-		put16(b, 8 + 4 * n, d->svc_versions[i][0]);
-		put16(b, 10 + 4 * n, d->svc_versions[i][1]);
+		vbh_put16(b, 8 + 4 * n, d->svc_versions[i][0]);
+		vbh_put16(b, 10 + 4 * n, d->svc_versions[i][1]);
 	}
 	send_ic(c, IC_NEGOTIATE, b, (uint16_t)(8 + 4 * n));
 }
@@ -94,18 +90,18 @@ static int send_time(struct vbh_chan *c, uint8_t flags)
 /* Which versions did the guest pick?  Counts 1 and 1, then the two. */
 static void negotiated(struct vbh_chan *c, const uint8_t *p, uint32_t n)
 {
-	if (n < IC_BODY + 16 || get16(p, IC_BODY) != 1 || get16(p, IC_BODY + 2) != 1 ||
-	    get32(p, IC_STATUS) != IC_S_OK) {
+	if (n < IC_BODY + 16 || vbh_get16(p, IC_BODY) != 1 || vbh_get16(p, IC_BODY + 2) != 1 ||
+	    vbh_get32(p, IC_STATUS) != IC_S_OK) {
 		c->ic.refused++;
 		if (vbhost->log)
 			vbhost->log("vmbus host: %s: the guest found no common version",
 				    c->dev->name);
 		return;
 	}
-	c->ic.frame[0] = get16(p, IC_BODY + 8);
-	c->ic.frame[1] = get16(p, IC_BODY + 10);
-	c->ic.svc[0] = get16(p, IC_BODY + 12);
-	c->ic.svc[1] = get16(p, IC_BODY + 14);
+	c->ic.frame[0] = vbh_get16(p, IC_BODY + 8);
+	c->ic.frame[1] = vbh_get16(p, IC_BODY + 10);
+	c->ic.svc[0] = vbh_get16(p, IC_BODY + 12);
+	c->ic.svc[1] = vbh_get16(p, IC_BODY + 14);
 	c->ic.negotiated = true;
 	uint64_t now = hvsim_ref_time();
 	if (c->dev->ic_type == IC_HEARTBEAT)
@@ -125,14 +121,14 @@ void ic_packet(struct vbh_chan *c, const uint8_t *pkt, uint32_t len)
 	uint32_t n = len - off;
 	uint8_t xid;
 
-	if (n < IC_BODY || get32(p, IC_PIPE_FLAGS) != 1) {
+	if (n < IC_BODY || vbh_get32(p, IC_PIPE_FLAGS) != 1) {
 		c->bad_packets++;
 		return;
 	}
 	xid = p[IC_XID];
 	if ((p[IC_FLAGS] & (IC_FLAG_TRANSACTION | IC_FLAG_RESPONSE)) !=
 	    (IC_FLAG_TRANSACTION | IC_FLAG_RESPONSE) || xid != c->ic.next_xid ||
-	    n < IC_BODY + (uint32_t)get16(p, IC_SIZE)) {
+	    n < IC_BODY + (uint32_t)vbh_get16(p, IC_SIZE)) {
 		c->bad_packets++;
 		if (vbhost->log)
 			vbhost->log("vmbus host: %s: bad IC response (flags 0x%x, xid %u of %u)",
@@ -141,8 +137,8 @@ void ic_packet(struct vbh_chan *c, const uint8_t *pkt, uint32_t len)
 	}
 	if (c->ic.pending)
 		c->ic.pending--;
-	c->ic.last_status = get32(p, IC_STATUS);
-	switch (get16(p, IC_TYPE)) {
+	c->ic.last_status = vbh_get32(p, IC_STATUS);
+	switch (vbh_get16(p, IC_TYPE)) {
 	case IC_NEGOTIATE:
 		negotiated(c, p, n);
 		return;
@@ -203,8 +199,8 @@ int ic_shutdown(unsigned flags)
 	if (!c)
 		return -1;
 	memset(b, 0, sizeof(b));
-	put32(b, 0, 0x80000000u);	/* SHTDN_REASON_FLAG_PLANNED, as OpenVMM */
-	put32(b, 8, flags);
+	vbh_put32(b, 0, 0x80000000u);	/* SHTDN_REASON_FLAG_PLANNED, as OpenVMM */
+	vbh_put32(b, 8, flags);
 	return send_ic(c, IC_SHUTDOWN, b, sizeof(b));
 }
 

@@ -56,10 +56,6 @@ static const uint32_t known_versions[] = {
 
 #define ST_FAILURE	0xc0000001u	/* STATUS_UNSUCCESSFUL, for GPADL/open */
 
-static void put32(uint8_t *m, unsigned off, uint32_t v) { memcpy(m + off, &v, 4); }
-static void put16(uint8_t *m, unsigned off, uint16_t v) { memcpy(m + off, &v, 2); }
-static uint32_t get32(const uint8_t *m, unsigned off) { uint32_t v; memcpy(&v, m + off, 4); return v; }
-static uint16_t get16(const uint8_t *m, unsigned off) { uint16_t v; memcpy(&v, m + off, 2); return v; }
 
 static void bad(const char *what, uint32_t a)
 {
@@ -76,8 +72,8 @@ void vbh_send_msg(const void *msg, uint32_t size)
 
 static void send_hdr(uint32_t type, uint8_t *m, uint32_t size)
 {
-	put32(m, 0, type);
-	put32(m, 4, 0);
+	vbh_put32(m, 0, type);
+	vbh_put32(m, 4, 0);
 	vbh_send_msg(m, size);
 }
 
@@ -123,11 +119,11 @@ static void send_offer(struct vbh_chan *c, bool cut_short)
 	memcpy(m + VB_OFFER_TYPE_GUID, c->dev->class_guid, 16);
 	memcpy(m + VB_OFFER_INST_GUID, c->dev->instance_guid, 16);
 	/* ICs are message-pipe channels (hv-vsc-protocols.md 2.1). */
-	put16(m, VB_OFFER_FLAGS, VB_OFFER_FLAG_ENUMERATE | VB_OFFER_FLAG_PIPE);
-	put32(m, VB_OFFER_USER_DEF, VB_PIPE_MESSAGE_MODE);
-	put32(m, VB_OFFER_RELID, c->relid);
-	put16(m, VB_OFFER_DEDICATED, 1);
-	put32(m, VB_OFFER_CONN_ID, c->conn_id);
+	vbh_put16(m, VB_OFFER_FLAGS, VB_OFFER_FLAG_ENUMERATE | VB_OFFER_FLAG_PIPE);
+	vbh_put32(m, VB_OFFER_USER_DEF, VB_PIPE_MESSAGE_MODE);
+	vbh_put32(m, VB_OFFER_RELID, c->relid);
+	vbh_put16(m, VB_OFFER_DEDICATED, 1);
+	vbh_put32(m, VB_OFFER_CONN_ID, c->conn_id);
 	send_hdr(VB_OFFER, m, cut_short ? 100 : sizeof(m));
 }
 
@@ -167,7 +163,7 @@ static void on_initiate(const uint8_t *m, uint32_t size, uint32_t conn)
 {
 	(void)size;
 	uint8_t r[VB_VRESP_SIZE];
-	uint32_t v = get32(m, VB_INIT_VERSION);
+	uint32_t v = vbh_get32(m, VB_INIT_VERSION);
 	bool known = false;
 
 	memset(r, 0, sizeof(r));
@@ -198,7 +194,7 @@ static void on_initiate(const uint8_t *m, uint32_t size, uint32_t conn)
 	}
 	vbhost->version = v;
 	vbhost->msg_conn = v >= VB_V5_0 ? VB_CONN_V5 : VB_CONN_LEGACY;
-	put32(r, VB_VRESP_CONN_ID, v >= VB_V5_0 ? vbhost->msg_conn : v);
+	vbh_put32(r, VB_VRESP_CONN_ID, v >= VB_V5_0 ? vbhost->msg_conn : v);
 	send_hdr(VB_VERSION_RESPONSE, r, sizeof(r));
 	if (vbhost->log)
 		vbhost->log("vmbus host: guest connected, version %u.%u", v >> 16, v & 0xffff);
@@ -222,9 +218,9 @@ static void gpadl_created(struct vbh_gpadl *g, uint32_t relid, uint32_t handle, 
 {
 	uint8_t r[VB_GPADL_CREATED_SIZE];
 	memset(r, 0, sizeof(r));
-	put32(r, 8, relid);
-	put32(r, 12, handle);
-	put32(r, 16, status);
+	vbh_put32(r, 8, relid);
+	vbh_put32(r, 12, handle);
+	vbh_put32(r, 16, status);
 	if (status && g)
 		memset(g, 0, sizeof(*g));
 	if (!status && vbhost->fault[VBH_FAULT_RESCIND_ON_GPADL]) {
@@ -248,9 +244,9 @@ static void take_pfns(struct vbh_gpadl *g, const uint8_t *p, uint32_t n)
 static void on_gpadl_header(const uint8_t *m, uint32_t size, uint32_t conn)
 {
 	(void)conn;
-	uint32_t relid = get32(m, VB_GPADL_HDR_RELID), handle = get32(m, VB_GPADL_HDR_HANDLE);
-	uint16_t buflen = get16(m, VB_GPADL_HDR_RANGE_LEN), nrange = get16(m, VB_GPADL_HDR_RANGE_CNT);
-	uint32_t bytes = get32(m, VB_GPADL_HDR_BYTE_COUNT), off = get32(m, VB_GPADL_HDR_BYTE_OFF);
+	uint32_t relid = vbh_get32(m, VB_GPADL_HDR_RELID), handle = vbh_get32(m, VB_GPADL_HDR_HANDLE);
+	uint16_t buflen = vbh_get16(m, VB_GPADL_HDR_RANGE_LEN), nrange = vbh_get16(m, VB_GPADL_HDR_RANGE_CNT);
+	uint32_t bytes = vbh_get32(m, VB_GPADL_HDR_BYTE_COUNT), off = vbh_get32(m, VB_GPADL_HDR_BYTE_OFF);
 	uint32_t npfn = buflen >= 8 ? (buflen - 8u) / 8u : 0;
 	uint32_t here = (size - VB_GPADL_HDR_PFN) / 8;
 	struct vbh_chan *c = by_relid(relid);
@@ -281,7 +277,7 @@ static void on_gpadl_header(const uint8_t *m, uint32_t size, uint32_t conn)
 static void on_gpadl_body(const uint8_t *m, uint32_t size, uint32_t conn)
 {
 	(void)conn;
-	uint32_t handle = get32(m, VB_GPADL_BODY_HANDLE);
+	uint32_t handle = vbh_get32(m, VB_GPADL_BODY_HANDLE);
 	struct vbh_gpadl *g = gpadl_by_handle(handle);
 	uint32_t here = (size - VB_GPADL_BODY_PFN) / 8;
 	if (!g || g->complete || here == 0 || here > g->expect - g->npfn) {
@@ -297,17 +293,17 @@ static void open_result(uint32_t relid, uint32_t openid, uint32_t status)
 {
 	uint8_t r[VB_OPEN_RESULT_SIZE];
 	memset(r, 0, sizeof(r));
-	put32(r, 8, relid);
-	put32(r, 12, openid);
-	put32(r, 16, status);
+	vbh_put32(r, 8, relid);
+	vbh_put32(r, 12, openid);
+	vbh_put32(r, 16, status);
 	send_hdr(VB_OPEN_RESULT, r, sizeof(r));
 }
 
 static void on_open(const uint8_t *m, uint32_t size, uint32_t conn)
 {
 	(void)size; (void)conn;
-	uint32_t relid = get32(m, VB_OPEN_RELID), openid = get32(m, VB_OPEN_OPENID);
-	uint32_t handle = get32(m, VB_OPEN_GPADL), down = get32(m, VB_OPEN_DOWN_OFFSET);
+	uint32_t relid = vbh_get32(m, VB_OPEN_RELID), openid = vbh_get32(m, VB_OPEN_OPENID);
+	uint32_t handle = vbh_get32(m, VB_OPEN_GPADL), down = vbh_get32(m, VB_OPEN_DOWN_OFFSET);
 	struct vbh_chan *c = by_relid(relid);
 	struct vbh_gpadl *g = gpadl_by_handle(handle);
 
@@ -348,7 +344,7 @@ static void on_open(const uint8_t *m, uint32_t size, uint32_t conn)
 static void on_close(const uint8_t *m, uint32_t size, uint32_t conn)
 {
 	(void)size; (void)conn;
-	uint32_t relid = get32(m, VB_RELID_OFF);
+	uint32_t relid = vbh_get32(m, VB_RELID_OFF);
 	struct vbh_chan *c = by_relid(relid);
 	if (!c || (c->state != VBH_OPEN && c->state != VBH_RESCINDED)) {
 		bad("CLOSECHANNEL for a channel not open", relid);
@@ -363,7 +359,7 @@ static void on_close(const uint8_t *m, uint32_t size, uint32_t conn)
 static void on_gpadl_teardown(const uint8_t *m, uint32_t size, uint32_t conn)
 {
 	(void)size; (void)conn;
-	uint32_t handle = get32(m, 12);
+	uint32_t handle = vbh_get32(m, 12);
 	struct vbh_gpadl *g = gpadl_by_handle(handle);
 	struct vbh_chan *c = g ? by_relid(g->relid) : NULL;
 	if (!g || (c && c->state == VBH_OPEN && c->out.gpadl == (uint32_t)(g - vbhost->gpadl))) {
@@ -373,14 +369,14 @@ static void on_gpadl_teardown(const uint8_t *m, uint32_t size, uint32_t conn)
 	memset(g, 0, sizeof(*g));
 	uint8_t r[VB_GPADL_TORNDOWN_SIZE];
 	memset(r, 0, sizeof(r));
-	put32(r, 8, handle);
+	vbh_put32(r, 8, handle);
 	send_hdr(VB_GPADL_TORNDOWN, r, sizeof(r));
 }
 
 static void on_relid_released(const uint8_t *m, uint32_t size, uint32_t conn)
 {
 	(void)size; (void)conn;
-	uint32_t relid = get32(m, VB_RELID_OFF);
+	uint32_t relid = vbh_get32(m, VB_RELID_OFF);
 	struct vbh_chan *c = by_relid(relid);
 	if (!c || c->state != VBH_RESCINDED) {
 		bad("RELID_RELEASED for a channel not rescinded", relid);
@@ -434,7 +430,7 @@ void vbh_post(uint32_t connection, const uint8_t *msg, uint32_t size)
 		return;
 	}
 	memcpy(m, msg, size);
-	type = get32(m, 0);
+	type = vbh_get32(m, 0);
 	if (type == VB_INITIATE) {
 		if (size < VB_INIT_SIZE)
 			bad("short INITIATE_CONTACT", size);
@@ -497,7 +493,7 @@ int vbh_rescind(const char *name)
 	c->state = VBH_RESCINDED;
 	uint8_t r[VB_RELID_MSG_SIZE];
 	memset(r, 0, sizeof(r));
-	put32(r, VB_RELID_OFF, c->relid);
+	vbh_put32(r, VB_RELID_OFF, c->relid);
 	send_hdr(VB_RESCIND, r, sizeof(r));
 	return 0;
 }

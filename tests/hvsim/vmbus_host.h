@@ -16,6 +16,23 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+
+/* Messages are byte arrays with the reference's offsets (vmbus_defs.h). */
+static inline void vbh_put16(uint8_t *m, unsigned off, uint16_t v) { memcpy(m + off, &v, 2); }
+static inline void vbh_put32(uint8_t *m, unsigned off, uint32_t v) { memcpy(m + off, &v, 4); }
+static inline uint16_t vbh_get16(const uint8_t *m, unsigned off)
+{
+	uint16_t v;
+	memcpy(&v, m + off, 2);
+	return v;
+}
+static inline uint32_t vbh_get32(const uint8_t *m, unsigned off)
+{
+	uint32_t v;
+	memcpy(&v, m + off, 4);
+	return v;
+}
 
 #define VBH_CHANNELS	16
 #define VBH_GPADLS	32

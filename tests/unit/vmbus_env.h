@@ -11,6 +11,7 @@
 #include "hv_host.h"
 #include "../../vmbus/vmbus.h"
 #include "../../drivers/ic.h"
+#include "../../kernel/initcall.h"
 #include "../hvsim/vmbus_host.h"
 
 struct env {
