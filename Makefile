@@ -238,7 +238,8 @@ $(BUILD)/tests/test_hv: $(HV_GUEST) $(HVSIM) tests/unit/hv_host.c
 $(BUILD)/tests/test_vmbus_ring: vmbus/ring.c
 $(BUILD)/tests/test_vmbus_wire: vmbus/msg.c
 $(BUILD)/tests/test_scsi: drivers/scsi.c
-$(BUILD)/tests/test_gpt: drivers/gpt.c drivers/crc32.c drivers/gpt_scan.c drivers/blk.c kernel/fmt.c
+$(BUILD)/tests/test_gpt: drivers/gpt.c drivers/crc32.c drivers/gpt_scan.c drivers/blk.c kernel/fmt.c \
+	kernel/wait.c
 $(BUILD)/tests/test_virtq: drivers/virtq.c
 # The guest's client and IC drivers with the emulated host's VMBus server.
 VMBUS_HOST := tests/hvsim/vmbus_host.c tests/hvsim/vmbus_hring.c tests/hvsim/ic_host.c
@@ -247,7 +248,7 @@ VMBUS_DRIVERS := $(filter-out drivers/pci.c drivers/virtio%.c drivers/virtq.c dr
 	$(wildcard drivers/*.c))
 # (also fuzz_vmbus_dispatch's; none of it needs cmocka)
 VMBUS_ENV_SRC := $(HV_GUEST) $(HVSIM) $(wildcard vmbus/*.c) $(VMBUS_DRIVERS) \
-	$(VMBUS_HOST) kernel/fmt.c tests/unit/hv_host.c tests/unit/vmbus_env.c
+	$(VMBUS_HOST) kernel/fmt.c kernel/wait.c tests/unit/hv_host.c tests/unit/vmbus_env.c
 $(BUILD)/tests/test_vmbus_client: $(VMBUS_ENV_SRC)
 # Initcall tables the host linker can bound (kernel/initcall.h).
 HOST_INITCALLS := -DINITCALL_SECTION='"host_initcall"' -DKTEST_SECTION='"host_ktest"' \

@@ -103,6 +103,7 @@ void blk_poll(struct blk_dev *d)
 struct sync {
 	volatile bool done;
 	volatile int status;
+	struct blk_dev *dev;
 };
 
 static void sync_done(struct blk_req *r, int status)
@@ -112,9 +113,19 @@ static void sync_done(struct blk_req *r, int status)
 	s->done = true;
 }
 
+static bool sync_finished(void *arg)
+{
+	return ((struct sync *)arg)->done;
+}
+
+static void sync_poll(void *arg)
+{
+	blk_poll(((struct sync *)arg)->dev);
+}
+
 static int sync_io(struct blk_dev *d, enum blk_op op, uint64_t sector, uint32_t count, void *buf)
 {
-	struct sync s = { false, 0 };
+	struct sync s = { false, 0, d };
 	struct blk_req r;
 	int st;
 	memset(&r, 0, sizeof(r));
@@ -132,28 +143,10 @@ static int sync_io(struct blk_dev *d, enum blk_op op, uint64_t sector, uint32_t 
 	}
 	if (st != BLK_OK)
 		return st;
-	bool irqs = irqs_enabled();
-	while (!s.done) {
-		blk_poll(d);
-		/* Check with interrupts off, then sti; hlt: a completion in
-		 * between still wakes us (see vmbus_wait). */
-		uint64_t f = irq_save();
-		if (s.done) {
-			irq_restore(f);
-			break;
-		}
-		if (time_ns() > end) {
-			irq_restore(f);
-			kprintf("blk: %s: no completion for sector %lu within %llu s\n", d->name,
-				sector, SYNC_TIMEOUT_NS / 1000000000ull);
-			return BLK_E_TIMEOUT;
-		}
-		if (irqs) {
-			cpu_idle();
-		} else {
-			irq_restore(f);
-			cpu_relax();
-		}
+	if (!wait_until(sync_finished, sync_poll, &s, end)) {
+		kprintf("blk: %s: no completion for sector %lu within %llu s\n", d->name,
+			sector, SYNC_TIMEOUT_NS / 1000000000ull);
+		return BLK_E_TIMEOUT;
 	}
 	return s.status;
 }

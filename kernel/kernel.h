@@ -40,6 +40,11 @@ bool irqs_enabled(void);
 void cpu_idle(void);			/* interrupts on, sleep until one comes */
 void cpu_relax(void);			/* a spin-wait hint */
 
+/* wait.c: until cond(arg) or time_ns() reaches the deadline; poll(arg),
+ * if given, runs each round (what an interrupt would do, when they are
+ * off).  Returns whether cond became true. */
+bool wait_until(bool (*cond)(void *), void (*poll)(void *), void *arg, uint64_t deadline_ns);
+
 /* poll.c: deferred work, run when the application calls into the kernel */
 void poll_add(void (*fn)(void));
 void kernel_poll(void);

@@ -114,27 +114,18 @@ static void on_event(unsigned flag, void *ctx)
 
 /* ---- waiting ------------------------------------------------------------- */
 
+/* Polled mode: with interrupts off, the SynIC's message slot and event
+ * flags are read here instead of by the interrupt handler. */
+static void poll_synic(void *arg)
+{
+	(void)arg;
+	if (!irqs_enabled())
+		hv_sint_service(HV_SINT_VMBUS);
+}
+
 bool vmbus_wait(bool (*cond)(void *), void *arg, uint64_t timeout_ns)
 {
-	uint64_t end = time_ns() + timeout_ns;
-	bool irqs = irqs_enabled();
-	for (;;) {
-		/* Check with interrupts off, then sleep with sti; hlt: an
-		 * answer arriving between the check and the hlt still wakes
-		 * us (sti takes effect after the next instruction). */
-		uint64_t f = irq_save();
-		bool done = cond(arg);
-		if (done || time_ns() >= end) {
-			irq_restore(f);
-			return done;
-		}
-		if (irqs) {
-			cpu_idle();	/* a message or a tick wakes us */
-		} else {
-			hv_sint_service(HV_SINT_VMBUS);	/* polled mode */
-			cpu_relax();
-		}
-	}
+	return wait_until(cond, poll_synic, arg, time_ns() + timeout_ns);
 }
 
 bool vmbus_reply_or_dead(void *arg)
