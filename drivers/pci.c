@@ -237,9 +237,13 @@ bool pci_msix_enable(struct pci_dev *d, unsigned entry, uint8_t vector)
 	return true;
 }
 
+void (*pci_enumerated_hook)(void);
+
 static void pci_init(void)
 {
 	scan_bus(0, 0);
+	if (pci_enumerated_hook)
+		pci_enumerated_hook();
 	unsigned buses = 0;
 	for (unsigned i = 0; i < sizeof(buses_seen); i++)
 		buses += (unsigned)__builtin_popcount(buses_seen[i]);
@@ -251,8 +255,9 @@ static void pci_init(void)
 		struct pci_dev *d = &devs[i];
 		for (size_t k = 0; k < ARRAY_SIZE(known); k++)
 			if (known[k].vendor == d->vendor && known[k].device == d->device)
-				kprintf("pci: %s %04x:%04x %s\n", pci_name(d, name), d->vendor,
-					d->device, known[k].name);
+				kprintf("pci: %s %04x:%04x %s%s%s\n", pci_name(d, name), d->vendor,
+					d->device, known[k].name, d->owner ? ", owned by " : "",
+					d->owner ? d->owner : "");
 	}
 }
 INITCALL(pci_init, INIT_BUS);

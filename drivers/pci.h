@@ -75,9 +75,15 @@ struct pci_dev {
 	uint8_t class, subclass, progif;
 	uint8_t header_type;
 	struct pci_bar bar[PCI_BARS];
+	/* Who drives it when not the kernel's drivers: the emulated host
+	 * claims its disks (tests/hvsim/hostdisk.c), as a Hyper-V host owns
+	 * the physical disks behind a Gen2 VM's synthetic SCSI. */
+	const char *owner;
 };
 
 /* pci.c */
+/* Runs once the bus is enumerated, before the drivers look at it. */
+extern void (*pci_enumerated_hook)(void);
 unsigned pci_count(void);
 struct pci_dev *pci_get(unsigned i);
 uint32_t pci_read32(const struct pci_dev *d, uint16_t off);

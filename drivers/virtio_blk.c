@@ -29,46 +29,7 @@
 #include "../kernel/trap.h"
 #include "blk.h"
 #include "gpt.h"
-#include "virtio_pci.h"
-#include "virtq.h"
-
-#define VBLK_MAX_DEVS		8
-#define VBLK_QUEUE_MAX		128	/* ring entries */
-#define VBLK_DEPTH_MAX		32	/* requests in flight */
-#define VBLK_SEGS_MAX		16	/* data segments per request */
-#define VBLK_CHAIN		(VBLK_SEGS_MAX + 2)
-#define VBLK_SEG_DEFAULT	(4 * MiB)	/* without SIZE_MAX */
-#define VBLK_REQ_MAX_BYTES	(4 * MiB)
-#define VBLK_TIMEOUT_NS		(30ull * 1000 * 1000 * 1000)
-
-/* What the device reads and writes besides the data, per slot. */
-struct vblk_dma {
-	struct virtio_blk_req_hdr hdr;
-	uint8_t status;
-	uint8_t pad[15];
-	struct virtq_desc ind[VBLK_CHAIN];	/* the indirect table */
-} __attribute__((packed, aligned(16)));
-_Static_assert(sizeof(struct vblk_dma) % 16 == 0, "descriptor tables are 16-aligned (§2.6)");
-
-struct vblk_slot {
-	struct blk_req *req;		/* NULL: free */
-	uint64_t started_ns;
-	uint32_t writable;		/* bytes the device may write */
-};
-
-struct vblk {
-	struct blk_dev blk;
-	struct virtio_pci vp;
-	struct virtq q;
-	volatile uint16_t *notify;
-	struct vblk_dma *dma;		/* nslots of them, volatile frames */
-	struct vblk_slot slot[VBLK_DEPTH_MAX];
-	unsigned nslots, inflight;
-	bool indirect, has_flush, broken, msix;
-	uint32_t seg_bytes, segs_max;
-	uint32_t sector_mult;		/* 512-byte units per blk sector */
-	uint64_t completed, bad;
-};
+#include "virtio_blk.h"
 
 static struct vblk vblks[VBLK_MAX_DEVS];
 static unsigned nvblks;
@@ -306,7 +267,7 @@ static const uint64_t wanted = VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTI
 	VIRTIO_BIT(VIRTIO_BLK_F_RO) | VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) |
 	VIRTIO_BIT(VIRTIO_BLK_F_FLUSH);
 
-static bool vblk_setup(struct vblk *v, struct pci_dev *pd)
+static bool vblk_setup(struct vblk *v, struct pci_dev *pd, uint8_t *mem, bool irq)
 {
 	const char *name = v->blk.name;
 	if (!virtio_pci_init(&v->vp, pd, name))
@@ -383,14 +344,13 @@ static bool vblk_setup(struct vblk *v, struct pci_dev *pd)
 	_Static_assert(VIRTQ_DESC_BYTES(VBLK_QUEUE_MAX) + VIRTQ_AVAIL_BYTES(VBLK_QUEUE_MAX) <= 4096,
 		       "ring layout");
 	_Static_assert(VIRTQ_USED_BYTES(VBLK_QUEUE_MAX) <= 4096, "ring layout");
-	uint64_t ring = page_alloc(2, FRAME_VOLATILE);
+	memset(mem, 0, VBLK_MEM_BYTES);
+	uint64_t ring = (uint64_t)mem;
 	uint64_t avail = ring + VIRTQ_DESC_BYTES(qsize), used = ring + PAGE_SIZE;
 	virtq_init(&v->q, qsize, (void *)ring, (void *)avail, (void *)used);
-	uint64_t dma_pages = ALIGN_UP(v->nslots * sizeof(struct vblk_dma), PAGE_SIZE) / PAGE_SIZE;
-	v->dma = (struct vblk_dma *)page_alloc(dma_pages, FRAME_VOLATILE);
+	v->dma = (struct vblk_dma *)(mem + 2 * PAGE_SIZE);
 
-	uint8_t vec = irq_alloc_vector(vblk_irq, v);
-	v->msix = pci_msix_enable(pd, 0, vec);
+	v->msix = irq && pci_msix_enable(pd, 0, irq_alloc_vector(vblk_irq, v));
 	v->notify = virtio_pci_queue_setup(&v->vp, 0, qsize, ring, avail, used,
 					   v->msix ? 0 : VIRTIO_MSI_NO_VECTOR, name);
 	if (!v->notify)
@@ -408,7 +368,16 @@ failed:
 	return false;
 }
 
-static bool is_virtio_blk(const struct pci_dev *d)
+bool vblk_attach(struct vblk *v, struct pci_dev *pd, void *mem, bool irq)
+{
+	v->blk.driver = "virtio-blk";
+	v->blk.ops = &vblk_ops;
+	v->blk.priv = v;
+	v->blk.align = 1;
+	return vblk_setup(v, pd, mem, irq);
+}
+
+bool is_virtio_blk(const struct pci_dev *d)
 {
 	return d->vendor == VIRTIO_PCI_VENDOR &&
 	       (d->device == VIRTIO_PCI_DEVICE_MODERN(VIRTIO_ID_BLOCK) ||
@@ -420,8 +389,8 @@ static void virtio_blk_init(void)
 	char pname[16];
 	for (unsigned i = 0; i < pci_count(); i++) {
 		struct pci_dev *pd = pci_get(i);
-		if (!is_virtio_blk(pd))
-			continue;
+		if (!is_virtio_blk(pd) || pd->owner)
+			continue;	/* not a disk, or the emulated host's */
 		if (nvblks == VBLK_MAX_DEVS) {
 			kprintf("virtio-blk: more than %u disks; %s ignored\n", VBLK_MAX_DEVS,
 				pci_name(pd, pname));
@@ -430,11 +399,8 @@ static void virtio_blk_init(void)
 		struct vblk *v = &vblks[nvblks];
 		memset(v, 0, sizeof(*v));
 		ksnprintf(v->blk.name, sizeof(v->blk.name), "vd%c", 'a' + nvblks);
-		v->blk.driver = "virtio-blk";
-		v->blk.ops = &vblk_ops;
-		v->blk.priv = v;
-		v->blk.align = 1;
-		if (!vblk_setup(v, pd) || blk_register(&v->blk) != 0) {
+		void *mem = (void *)page_alloc(VBLK_MEM_BYTES / PAGE_SIZE, FRAME_VOLATILE);
+		if (!vblk_attach(v, pd, mem, true) || blk_register(&v->blk) != 0) {
 			kprintf("virtio-blk: %s at %s not used\n", v->blk.name, pci_name(pd, pname));
 			continue;
 		}

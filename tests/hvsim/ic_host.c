@@ -43,7 +43,7 @@ static int send_ic(struct vbh_chan *c, uint16_t type, const void *body, uint16_t
 	return 0;
 }
 
-void ic_opened(struct vbh_chan *c)
+static void ic_opened(struct vbh_chan *c)
 {
 	const struct vbh_device *d = c->dev;
 	uint8_t b[8 + 4 * 6];
@@ -112,7 +112,7 @@ static void negotiated(struct vbh_chan *c, const uint8_t *p, uint32_t n)
 	}
 }
 
-void ic_packet(struct vbh_chan *c, const uint8_t *pkt, uint32_t len)
+static void ic_packet(struct vbh_chan *c, const uint8_t *pkt, uint32_t len)
 {
 	uint16_t off8;
 	memcpy(&off8, pkt + 2, 2);
@@ -165,7 +165,7 @@ void ic_packet(struct vbh_chan *c, const uint8_t *pkt, uint32_t len)
 	}
 }
 
-void ic_timer(struct vbh_chan *c, uint64_t now)
+static void ic_timer(struct vbh_chan *c, uint64_t now)
 {
 	if (!c->ic.negotiated || !c->ic.next_due || now < c->ic.next_due)
 		return;
@@ -181,6 +181,18 @@ void ic_timer(struct vbh_chan *c, uint64_t now)
 		c->ic.next_due = now + SAMPLE_EVERY;
 	}
 }
+
+static uint64_t ic_due(const struct vbh_chan *c)
+{
+	return c->ic.next_due;
+}
+
+const struct vbh_ops ic_ops = {
+	.opened = ic_opened,
+	.packet = ic_packet,
+	.timer = ic_timer,
+	.due = ic_due,
+};
 
 static struct vbh_chan *ic_chan(int type)
 {

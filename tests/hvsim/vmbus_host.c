@@ -32,19 +32,19 @@ const struct vbh_device vbh_devices[] = {
 	{ "heartbeat",
 	  GUID(0x57164f39, 0x9115, 0x4e78, 0xab, 0x55, 0x38, 0x2f, 0x3b, 0xd5, 0x42, 0x2d),
 	  GUID(0xfd149e91, 0x82e0, 0x4a7d, 0xaf, 0xa6, 0x2a, 0x41, 0x66, 0xcb, 0xd7, 0xc0),
-	  IC_HEARTBEAT, { { 1, 0 }, { 3, 0 } }, 2 },
+	  IC_HEARTBEAT, { { 1, 0 }, { 3, 0 } }, 2, &ic_ops },
 	{ "shutdown",
 	  GUID(0x0e0b6031, 0x5213, 0x4934, 0x81, 0x8b, 0x38, 0xd9, 0x0c, 0xed, 0x39, 0xdb),
 	  GUID(0xb6650ff7, 0x33bc, 0x4840, 0x80, 0x48, 0xe0, 0x67, 0x67, 0x86, 0xf3, 0x93),
-	  IC_SHUTDOWN, { { 1, 0 }, { 3, 0 }, { 3, 1 }, { 3, 2 } }, 4 },
+	  IC_SHUTDOWN, { { 1, 0 }, { 3, 0 }, { 3, 1 }, { 3, 2 } }, 4, &ic_ops },
 	{ "timesync",
 	  GUID(0x9527e630, 0xd0ae, 0x497b, 0xad, 0xce, 0xe8, 0x0a, 0xb0, 0x17, 0x5c, 0xaf),
 	  GUID(0x2dd1ce17, 0x079e, 0x403c, 0xb3, 0x52, 0xa1, 0x92, 0x1e, 0xe2, 0x07, 0xee),
-	  IC_TIMESYNC, { { 3, 0 }, { 4, 0 } }, 2 },
+	  IC_TIMESYNC, { { 3, 0 }, { 4, 0 } }, 2, &ic_ops },
 	{ "kvp",
 	  GUID(0xa9a0f4e7, 0x5a45, 0x4d96, 0xb8, 0x27, 0x8a, 0x84, 0x1e, 0x8c, 0x03, 0xe6),
 	  GUID(0x242ff919, 0x07db, 0x4180, 0x9c, 0x2e, 0xb8, 0x6c, 0xb6, 0x8c, 0x8c, 0x55),
-	  IC_KVP, { { 3, 0 }, { 4, 0 }, { 5, 0 } }, 3 },
+	  IC_KVP, { { 3, 0 }, { 4, 0 }, { 5, 0 } }, 3, &ic_ops },
 };
 const unsigned vbh_ndevices = sizeof(vbh_devices) / sizeof(vbh_devices[0]);
 
@@ -338,7 +338,8 @@ static void on_open(const uint8_t *m, uint32_t size, uint32_t conn)
 	memset(&c->ic, 0, sizeof(c->ic));
 	hvsim_open_port(c->conn_id, true);
 	open_result(relid, openid, 0);
-	ic_opened(c);
+	if (c->dev->ops->opened)
+		c->dev->ops->opened(c);
 }
 
 static void on_close(const uint8_t *m, uint32_t size, uint32_t conn)
@@ -350,8 +351,11 @@ static void on_close(const uint8_t *m, uint32_t size, uint32_t conn)
 		bad("CLOSECHANNEL for a channel not open", relid);
 		return;
 	}
+	bool was_open = c->state == VBH_OPEN;
 	if (c->state == VBH_OPEN)
 		c->state = VBH_OFFERED;
+	if (was_open && c->dev->ops->closed)
+		c->dev->ops->closed(c);
 	memset(&c->out, 0, sizeof(c->out));
 	memset(&c->in, 0, sizeof(c->in));
 }
@@ -456,9 +460,10 @@ void vbh_signal(uint32_t connection)
 		if (c->state != VBH_OPEN || c->conn_id != connection)
 			continue;
 		uint32_t len;
-		int r;
-		while ((r = vbh_ring_read(c, vbhost->pkt, sizeof(vbhost->pkt), &len)) > 0)
-			ic_packet(c, vbhost->pkt, len);
+		int r = 0;
+		while (c->state == VBH_OPEN &&
+		       (r = vbh_ring_read(c, vbhost->pkt, sizeof(vbhost->pkt), &len)) > 0)
+			c->dev->ops->packet(c, vbhost->pkt, len);
 		if (r < 0) {
 			c->bad_packets++;
 			if (vbhost->log)
@@ -470,8 +475,8 @@ void vbh_signal(uint32_t connection)
 void vbh_timer(uint64_t now)
 {
 	for (unsigned i = 0; i < VBH_CHANNELS; i++)
-		if (vbhost->chan[i].state == VBH_OPEN)
-			ic_timer(&vbhost->chan[i], now);
+		if (vbhost->chan[i].state == VBH_OPEN && vbhost->chan[i].dev->ops->timer)
+			vbhost->chan[i].dev->ops->timer(&vbhost->chan[i], now);
 }
 
 uint64_t vbh_next_due(void)
@@ -479,8 +484,9 @@ uint64_t vbh_next_due(void)
 	uint64_t next = 0;
 	for (unsigned i = 0; vbhost && i < VBH_CHANNELS; i++) {
 		const struct vbh_chan *c = &vbhost->chan[i];
-		if (c->state == VBH_OPEN && c->ic.next_due && (!next || c->ic.next_due < next))
-			next = c->ic.next_due;
+		uint64_t d = c->state == VBH_OPEN && c->dev->ops->due ? c->dev->ops->due(c) : 0;
+		if (d && (!next || d < next))
+			next = d;
 	}
 	return next;
 }
@@ -490,7 +496,10 @@ int vbh_rescind(const char *name)
 	struct vbh_chan *c = vbh_find(name);
 	if (!c || (c->state != VBH_OFFERED && c->state != VBH_OPEN))
 		return -1;
+	bool was_open = c->state == VBH_OPEN;
 	c->state = VBH_RESCINDED;
+	if (was_open && c->dev->ops->closed)
+		c->dev->ops->closed(c);
 	uint8_t r[VB_RELID_MSG_SIZE];
 	memset(r, 0, sizeof(r));
 	vbh_put32(r, VB_RELID_OFF, c->relid);

@@ -39,6 +39,19 @@ static inline uint32_t vbh_get32(const uint8_t *m, unsigned off)
 #define VBH_GPADL_PFNS	256	/* 1 MiB: ample for the rings of every device */
 #define VBH_PKT_MAX	4096
 
+struct vbh_chan;
+
+/* A back-end: what the host does on a device's channel. */
+struct vbh_ops {
+	void (*opened)(struct vbh_chan *c);
+	/* One guest->host packet, whole (descriptor first). */
+	void (*packet)(struct vbh_chan *c, const uint8_t *pkt, uint32_t len);
+	void (*timer)(struct vbh_chan *c, uint64_t now);
+	uint64_t (*due)(const struct vbh_chan *c);	/* 100 ns reference time, 0 none */
+	/* The guest closed the channel, or the host rescinded it. */
+	void (*closed)(struct vbh_chan *c);
+};
+
 /* A device the host can offer. */
 struct vbh_device {
 	const char *name;		/* for the administrator console */
@@ -47,6 +60,7 @@ struct vbh_device {
 	int ic_type;			/* IC message type it serves, -1 none */
 	uint16_t svc_versions[4][2];	/* service versions the host offers */
 	int nsvc;
+	const struct vbh_ops *ops;
 };
 
 /* The host's view of one direction of a channel's ring. */
@@ -146,9 +160,7 @@ void vbh_ring_corrupt_index(struct vbh_chan *c);
 void vbh_ring_write_bad_len(struct vbh_chan *c);
 
 /* ic_host.c */
-void ic_opened(struct vbh_chan *c);
-void ic_packet(struct vbh_chan *c, const uint8_t *pkt, uint32_t len);
-void ic_timer(struct vbh_chan *c, uint64_t now);
+extern const struct vbh_ops ic_ops;
 int ic_shutdown(unsigned flags);
 int ic_time_sync(void);
 uint64_t ic_heartbeats_answered(void);

@@ -915,7 +915,7 @@ static void golden_host_decodes_contact_offers_gpadl_open(void **state)
 	memset(pkt, 0, sizeof(pkt));
 	memcpy(pkt, ic_negotiate_desc, 16);
 	memcpy(pkt + 16, ic_negotiate_answer, 52);
-	ic_packet(c, pkt, sizeof(pkt));
+	ic_ops.packet(c, pkt, sizeof(pkt));
 	assert_true(c->ic.negotiated);
 	assert_int_equal(c->ic.frame[0], 3);
 	assert_int_equal(c->ic.frame[1], 0);
