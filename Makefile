@@ -248,7 +248,7 @@ VMBUS_DRIVERS := $(filter-out drivers/pci.c drivers/virtio%.c drivers/virtq.c dr
 	$(wildcard drivers/*.c))
 # (also fuzz_vmbus_dispatch's; none of it needs cmocka)
 VMBUS_ENV_SRC := $(HV_GUEST) $(HVSIM) $(wildcard vmbus/*.c) $(VMBUS_DRIVERS) \
-	$(VMBUS_HOST) kernel/fmt.c kernel/wait.c tests/unit/hv_host.c tests/unit/vmbus_env.c
+	$(VMBUS_HOST) kernel/fmt.c kernel/wait.c kernel/cmdline.c tests/unit/hv_host.c tests/unit/vmbus_env.c
 $(BUILD)/tests/test_vmbus_client: $(VMBUS_ENV_SRC)
 # Initcall tables the host linker can bound (kernel/initcall.h).
 HOST_INITCALLS := -DINITCALL_SECTION='"host_initcall"' -DKTEST_SECTION='"host_ktest"' \

@@ -43,6 +43,14 @@ void blk_unregister(struct blk_dev *d)
 	}
 }
 
+void blk_unregister_disk(struct blk_dev *d)
+{
+	for (unsigned i = ndevs; i-- > 0;)
+		if (devs[i]->parent == d)
+			blk_unregister(devs[i]);
+	blk_unregister(d);
+}
+
 unsigned blk_count(void)
 {
 	return ndevs;

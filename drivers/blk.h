@@ -79,6 +79,8 @@ struct blk_dev {
 /* blk.c */
 int blk_register(struct blk_dev *d);		/* 0, or -1 when full */
 void blk_unregister(struct blk_dev *d);
+/* A disk that went away, and its partitions. */
+void blk_unregister_disk(struct blk_dev *d);
 unsigned blk_count(void);
 struct blk_dev *blk_get(unsigned i);
 struct blk_dev *blk_find(const char *name);

@@ -11,7 +11,7 @@
  */
 #include "kernel.h"
 
-#define MAX_POLLERS	8
+#define MAX_POLLERS	16
 
 static void (*pollers[MAX_POLLERS])(void);
 static unsigned npollers;

@@ -158,6 +158,35 @@ int vmbus_send(struct vmbus_channel *ch, uint16_t type, uint16_t flags, uint64_t
 	return 0;
 }
 
+/* One GPA-direct packet (8.3): the descriptor and range list are built
+ * in the caller's scratch (hdr, cap bytes), then data follows them. */
+int vmbus_send_gpa(struct vmbus_channel *ch, uint64_t xid, const struct vmbus_gpa_buf *buf,
+		   void *hdr, uint32_t cap, const void *data, uint32_t len)
+{
+	uint32_t hdr_len;
+	bool sig;
+	if (ch->state != VMBUS_CH_OPEN || ch->dead)
+		return -1;
+	int r = vmbus_pkt_gpa_direct(hdr, cap, xid, VMBUS_PKT_FLAG_COMPLETION_REQUESTED, buf, 1,
+				     len, &hdr_len);
+	if (r != VMBUS_RING_OK)
+		return -1;
+	struct vmbus_ring_piece pieces[2] = { { hdr, hdr_len }, { data, len } };
+	uint64_t f = irq_save();
+	r = vmbus_ring_write(&ch->out, pieces, 2, false, &sig);
+	irq_restore(f);
+	if (vmbus_ring_corrupt(r)) {
+		vmbus_channel_fail(ch, vmbus_ring_strerror(r));
+		return -1;
+	}
+	if (r != VMBUS_RING_OK)
+		return -2;
+	ch->packets_out++;
+	if (sig)
+		signal_host(ch);
+	return 0;
+}
+
 int vmbus_recv(struct vmbus_channel *ch, void *buf, uint32_t cap, uint32_t *len)
 {
 	if (ch->state != VMBUS_CH_OPEN || ch->dead)

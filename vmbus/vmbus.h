@@ -148,6 +148,10 @@ int vmbus_send(struct vmbus_channel *ch, uint16_t type, uint16_t flags, uint64_t
 	       const void *data, uint32_t len);
 /* Next packet: VMBUS_RING_OK with *len, VMBUS_RING_EMPTY, or -1 after
  * a host error (the channel is then marked failed). */
+/* A GPA-direct packet with one range (storvsc's data): -1 when the
+ * channel is unusable, -2 when the ring is full now. */
+int vmbus_send_gpa(struct vmbus_channel *ch, uint64_t xid, const struct vmbus_gpa_buf *buf,
+		   void *hdr, uint32_t cap, const void *data, uint32_t len);
 int vmbus_recv(struct vmbus_channel *ch, void *buf, uint32_t cap, uint32_t *len);
 void vmbus_recv_done(struct vmbus_channel *ch);
 void vmbus_channel_fail(struct vmbus_channel *ch, const char *why);

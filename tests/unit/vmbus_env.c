@@ -18,6 +18,7 @@
 
 struct env env;
 struct acpi_info acpi;
+struct kopts kopts;
 
 extern const struct initcall __start_host_initcall[], __stop_host_initcall[];
 
