@@ -48,7 +48,7 @@ KOBJ_COMMON := $(KSRC:%.c=$(BUILD)/%.o) $(KASM:%.S=$(BUILD)/%.o) $(BUILD)/font.o
 # hvsim test kernel through the emulated host (tests/hvsim).
 KOBJ    := $(KOBJ_COMMON) $(BUILD)/hv/seam_hw.o
 SIMSRC  := $(HVSIM) tests/hvsim/kglue.c tests/hvsim/vmbus_host.c tests/hvsim/vmbus_hring.c \
-	tests/hvsim/ic_host.c tests/hvsim/admin.c
+	tests/hvsim/ic_host.c tests/hvsim/admin.c tests/hvsim/storvsp.c tests/hvsim/hostdisk.c
 KOBJ_SIM := $(KOBJ_COMMON) $(SIMSRC:%.c=$(BUILD)/%.o)
 BSRC    := boot/loader.c boot/bootmem.c boot/elfimage.c boot/efi_libc.c
 BOBJ    := $(BSRC:%.c=$(BUILD)/%.o) $(BUILD)/boot/handoff.o
@@ -242,7 +242,8 @@ $(BUILD)/tests/test_gpt: drivers/gpt.c drivers/crc32.c drivers/gpt_scan.c driver
 	kernel/wait.c
 $(BUILD)/tests/test_virtq: drivers/virtq.c
 # The guest's client and IC drivers with the emulated host's VMBus server.
-VMBUS_HOST := tests/hvsim/vmbus_host.c tests/hvsim/vmbus_hring.c tests/hvsim/ic_host.c
+VMBUS_HOST := tests/hvsim/vmbus_host.c tests/hvsim/vmbus_hring.c tests/hvsim/ic_host.c \
+	tests/hvsim/storvsp.c
 # (drivers/ without the PCI and virtio ones, which need the hardware)
 VMBUS_DRIVERS := $(filter-out drivers/pci.c drivers/virtio%.c drivers/virtq.c drivers/blktest.c,\
 	$(wildcard drivers/*.c))

@@ -39,6 +39,7 @@ void irq_restore(uint64_t state);
 bool irqs_enabled(void);
 void cpu_idle(void);			/* interrupts on, sleep until one comes */
 void cpu_relax(void);			/* a spin-wait hint */
+extern void (*cpu_pause_hook)(void);	/* tests/hvsim: PAUSE-loop exits (cpu.c) */
 
 /* wait.c: until cond(arg) or time_ns() reaches the deadline; poll(arg),
  * if given, runs each round (what an interrupt would do, when they are

@@ -33,6 +33,7 @@
 #include "../../kernel/memres.h"
 #include "../../kernel/trap.h"
 #include "admin.h"
+#include "hostdisk.h"
 #include "hvsim.h"
 #include "vmbus_host.h"
 
@@ -56,6 +57,8 @@ struct host_memory {
 	struct vbhost vmbus;		/* the VMBus server and back-ends */
 	struct admin admin;		/* the COM2 console */
 	uint64_t admin_due;
+	struct hostdisk disks[VBH_DISKS];	/* served by storvsp */
+	unsigned depth;			/* host code running: no re-entry */
 };
 _Static_assert(offsetof(struct host_memory, sim) == 0, "hvsim at the base");
 _Static_assert(sizeof(struct host_memory) <= HOST_SIZE, "host memory too small");
@@ -215,15 +218,27 @@ static void host_log(const char *fmt, ...)
 
 static void host_post(const struct hvsim_posted *m)
 {
+	HOST->depth++;
 	vbh_post(m->connection, m->data, m->size);
 	hvsim_rearm();
+	HOST->depth--;
 }
 
 static void host_signal(uint32_t connection, uint16_t flag)
 {
 	(void)flag;
+	HOST->depth++;
 	vbh_signal(connection);
 	hvsim_rearm();
+	HOST->depth--;
+}
+
+/* The guest spins on PAUSE (kernel/cpu.c): the host runs what is due,
+ * unless the spin is in the host's own code (its console output). */
+static void pause_exit(void)
+{
+	if (!HOST->depth)
+		hvsim_poll();
 }
 
 static uint64_t host_due(void)
@@ -236,11 +251,13 @@ static uint64_t host_due(void)
 
 static void host_timer(uint64_t now)
 {
+	HOST->depth++;
 	vbh_timer(now);
 	if (now >= HOST->admin_due) {
 		admin_poll();
 		HOST->admin_due = now + ADMIN_POLL;
 	}
+	HOST->depth--;
 }
 
 /* Unix seconds to the host's clock: 100 ns units since 1601 (2.6). */
@@ -249,12 +266,22 @@ static uint64_t filetime(int64_t unix_seconds)
 	return (uint64_t)(unix_seconds + 11644473600ll) * 10000000ull;
 }
 
+/* The bus is enumerated: the host takes its disks before the guest's
+ * drivers look (a host without VMBus has no storvsp to serve them). */
+static void host_pci(void)
+{
+	if (HOST->vmbus.max_version)
+		hostdisk_claim(HOST->disks, VBH_DISKS);
+}
+
 static void host_power_on(void)
 {
 	memset(HOST, 0, sizeof(*HOST));
 	trap_exception_hook = k_exception;
 	trap_irq_entry_hook = k_irq_entry;
 	irq_set_handler(TIMER_VECTOR, timer_isr, NULL);
+	pci_enumerated_hook = host_pci;
+	cpu_pause_hook = pause_exit;
 	hvsim_init(&hvsim_profile_current, &platform, 0, 0);
 }
 MEMRES(hvsim_host, "hvsim host", HOST_BASE, HOST_SIZE, host_power_on);

@@ -45,6 +45,10 @@ const struct vbh_device vbh_devices[] = {
 	  GUID(0xa9a0f4e7, 0x5a45, 0x4d96, 0xb8, 0x27, 0x8a, 0x84, 0x1e, 0x8c, 0x03, 0xe6),
 	  GUID(0x242ff919, 0x07db, 0x4180, 0x9c, 0x2e, 0xb8, 0x6c, 0xb6, 0x8c, 0x8c, 0x55),
 	  IC_KVP, { { 3, 0 }, { 4, 0 }, { 5, 0 } }, 3, &ic_ops },
+	{ "scsi",
+	  GUID(0xba6163d9, 0x04a1, 0x4d29, 0xb6, 0x05, 0x72, 0xe2, 0xff, 0xb1, 0xdc, 0x7f),
+	  GUID(0x6e1b0f2a, 0x38c4, 0x4a5e, 0x9d, 0x31, 0x0c, 0x7b, 0x52, 0xe4, 0x86, 0x19),
+	  -1, { { 0 } }, 0, &storvsp_ops },
 };
 const unsigned vbh_ndevices = sizeof(vbh_devices) / sizeof(vbh_devices[0]);
 
@@ -459,16 +463,26 @@ void vbh_signal(uint32_t connection)
 		struct vbh_chan *c = &vbhost->chan[i];
 		if (c->state != VBH_OPEN || c->conn_id != connection)
 			continue;
-		uint32_t len;
-		int r = 0;
-		while (c->state == VBH_OPEN &&
-		       (r = vbh_ring_read(c, vbhost->pkt, sizeof(vbhost->pkt), &len)) > 0)
-			c->dev->ops->packet(c, vbhost->pkt, len);
-		if (r < 0) {
-			c->bad_packets++;
-			if (vbhost->log)
-				vbhost->log("vmbus host: %s: bad ring from the guest", c->dev->name);
+		if (c->dev->ops->signal) {
+			c->dev->ops->signal(c);
+			continue;
 		}
+		vbh_drain(c);
+	}
+}
+
+/* Every packet the guest has queued, to the back-end. */
+void vbh_drain(struct vbh_chan *c)
+{
+	uint32_t len;
+	int r = 0;
+	while (c->state == VBH_OPEN &&
+	       (r = vbh_ring_read(c, vbhost->pkt, sizeof(vbhost->pkt), &len)) > 0)
+		c->dev->ops->packet(c, vbhost->pkt, len);
+	if (r < 0) {
+		c->bad_packets++;
+		if (vbhost->log)
+			vbhost->log("vmbus host: %s: bad ring from the guest", c->dev->name);
 	}
 }
 
@@ -540,6 +554,11 @@ static const char *const fault_names[VBH_NFAULTS] = {
 	[VBH_FAULT_SILENT] = "silent",
 	[VBH_FAULT_RESCIND_ON_OPEN] = "rescind-on-open",
 	[VBH_FAULT_RESCIND_ON_GPADL] = "rescind-on-gpadl",
+	[VBH_FAULT_SRB_ERROR] = "srb-error",
+	[VBH_FAULT_NO_COMPLETION] = "no-completion",
+	[VBH_FAULT_RESCIND_WITH_IO] = "rescind-with-io",
+	[VBH_FAULT_SHORT_TRANSFER] = "short-transfer",
+	[VBH_FAULT_BUSY] = "busy",
 };
 
 const char *vbh_fault_name(enum vbh_fault f)
@@ -595,5 +614,9 @@ void vbh_init(struct vbhost *h, uint32_t max_version, uint64_t seed, uint64_t wa
 	h->max_version = max_version;
 	h->seed = (uint32_t)(seed ^ (seed >> 32)) | 1;
 	h->wall_base = wall_filetime;
+	/* storvsp's newest protocol by host age (1.1): WS2016+ 6.2, WS2012 R2
+	 * 6.0, and WS2008 R2's pre-WIN8 4.2 for the oldest profile. */
+	h->scsi_max_version = max_version >= VB_V5_0 ? 0x0602 : max_version >= VB_V4_0 ? 0x0600
+										 : 0x0402;
 	vbhost = h;
 }

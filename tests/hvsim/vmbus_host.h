@@ -44,6 +44,9 @@ struct vbh_chan;
 /* A back-end: what the host does on a device's channel. */
 struct vbh_ops {
 	void (*opened)(struct vbh_chan *c);
+	/* The guest signalled: when set, the back-end reads its ring when it
+	 * chooses (a host that is not instant); else packet() per packet now. */
+	void (*signal)(struct vbh_chan *c);
 	/* One guest->host packet, whole (descriptor first). */
 	void (*packet)(struct vbh_chan *c, const uint8_t *pkt, uint32_t len);
 	void (*timer)(struct vbh_chan *c, uint64_t now);
@@ -84,12 +87,40 @@ struct vbh_ic {
 	uint64_t next_due;		/* 100 ns reference time, 0 = none */
 };
 
+/* A disk the host serves on its SCSI controller (storvsp.c): backed by a
+ * virtio-blk device in the QEMU build (hostdisk.c), by memory in host
+ * tests.  io and flush are synchronous; 0 or -1. */
+#define VBH_DISKS	4
+struct vbh_disk {
+	char name[8];
+	bool present;			/* `detach` takes it off the bus */
+	uint32_t sector_size;
+	uint64_t sectors;
+	uint32_t max_bytes;		/* largest single io */
+	int (*io)(struct vbh_disk *d, bool write, uint64_t sector, uint32_t count, void *buf);
+	int (*flush)(struct vbh_disk *d);
+	void *priv;
+	uint64_t reads, writes, flushes, errors;
+};
+
+/* storvsp's state of one controller channel (1.7). */
+enum vbh_scsi_state { SP_WAIT_BEGIN, SP_WAIT_VERSION, SP_WAIT_PROPERTIES, SP_WAIT_END, SP_READY };
+struct vbh_scsi {
+	enum vbh_scsi_state state;
+	uint16_t version;
+	uint32_t pkt_size, sense_max;
+	bool broken;			/* a fatal protocol error: not served */
+	uint64_t due;			/* when the host looks at the ring */
+	uint64_t srbs, held;		/* held: never completed (faults) */
+};
+
 struct vbh_chan {
 	enum vbh_chan_state state;
 	const struct vbh_device *dev;
 	uint32_t relid, conn_id;
 	struct vbh_ring out, in;	/* guest->host, host->guest */
 	struct vbh_ic ic;
+	struct vbh_scsi scsi;
 	uint64_t bad_packets;
 };
 
@@ -112,6 +143,12 @@ enum vbh_fault {
 	VBH_FAULT_SILENT,		/* never answer the next request */
 	VBH_FAULT_RESCIND_ON_OPEN,	/* rescind instead of OPENCHANNEL_RESULT */
 	VBH_FAULT_RESCIND_ON_GPADL,	/* rescind instead of GPADL_CREATED */
+	/* storvsp: each hits the next READ or WRITE */
+	VBH_FAULT_SRB_ERROR,		/* CHECK CONDITION, medium error sense */
+	VBH_FAULT_NO_COMPLETION,	/* never completed */
+	VBH_FAULT_RESCIND_WITH_IO,	/* held, then the controller rescinded */
+	VBH_FAULT_SHORT_TRANSFER,	/* half the data, DATA_OVERRUN */
+	VBH_FAULT_BUSY,			/* SRB BUSY: the guest retries */
 	VBH_NFAULTS
 };
 
@@ -130,6 +167,10 @@ struct vbhost {
 	int64_t wall_offset;		/* seconds added by `time` */
 	uint64_t wall_base;		/* FILETIME at reference time 0 */
 	uint8_t pkt[VBH_PKT_MAX];	/* scratch for one packet */
+	struct vbh_disk *disk[VBH_DISKS];	/* LUN i */
+	unsigned ndisks;
+	uint16_t scsi_max_version;	/* from the profile */
+	uint8_t bounce[64 * 1024];	/* guest pages that are not contiguous */
 	void (*log)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 };
 
@@ -142,6 +183,7 @@ void vbh_init(struct vbhost *h, uint32_t max_version, uint64_t seed, uint64_t wa
 void vbh_post(uint32_t connection, const uint8_t *msg, uint32_t size);	/* PostMessage */
 void vbh_signal(uint32_t connection);				/* SignalEvent */
 void vbh_timer(uint64_t now);
+void vbh_drain(struct vbh_chan *c);
 uint64_t vbh_next_due(void);
 int vbh_rescind(const char *name);
 int vbh_offer(const char *name);
@@ -158,6 +200,11 @@ int vbh_ring_write(struct vbh_chan *c, uint16_t type, uint16_t flags, uint64_t x
 		   const void *payload, uint32_t n);
 void vbh_ring_corrupt_index(struct vbh_chan *c);
 void vbh_ring_write_bad_len(struct vbh_chan *c);
+
+/* storvsp.c */
+extern const struct vbh_ops storvsp_ops;
+int vbh_add_disk(struct vbh_disk *d);
+int storvsp_enumerate(void);		/* ENUMERATE_BUS to the guest */
 
 /* ic_host.c */
 extern const struct vbh_ops ic_ops;

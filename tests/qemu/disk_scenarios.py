@@ -53,9 +53,12 @@ def host_check(serial, path):
     return ['host side: the file differs']
 
 
-def blktest(name, props='', planted=False):
+def blktest(name, props='', planted=False, hvsim=False, cmdline=''):
     """One blktest boot on a fresh scratch disk; props are extra
-    virtio-blk-pci properties for it."""
+    virtio-blk-pci properties for it.  On the hvsim image the scratch
+    disk is the emulated host's, served as SCSI LUN 1: the guest tests
+    sdb through storvsc."""
+    dev = 'sdb' if hvsim else 'vdb'
     state = {}
 
     def prepare(build):
@@ -68,8 +71,15 @@ def blktest(name, props='', planted=False):
         return {'extra_disks': [(path, props)]}
 
     def check(b):
-        p = need(b.serial, 'pci: ', 'virtio-blk: vda at ', 'virtio-blk: vdb at ',
-                  'blktest: vdb: all checks passed')
+        if hvsim:
+            p = need(b.serial, 'hvsim: host disk hd0 at ', 'hvsim: host disk hd1 at ',
+                     'storvsc: sda: LUN 0, Msft Virtual Disk', 'storvsc: sdb: LUN 1',
+                     'blktest: sdb: all checks passed')
+            if 'virtio-blk: vd' in b.serial:
+                p.append('the guest drove a virtio-blk disk the host owns')
+        else:
+            p = need(b.serial, 'pci: ', 'virtio-blk: vda at ', 'virtio-blk: vdb at ',
+                     'blktest: vdb: all checks passed')
         for bad in ('trap: ', 'panic: ', 'blktest: FAIL'):
             if bad in b.serial:
                 p.append('unexpected %r' % bad.strip())
@@ -80,7 +90,8 @@ def blktest(name, props='', planted=False):
             os.remove(state['path'])
         return p
 
-    return Scenario(name, check, prepare=prepare, cmdline='blktest=vdb', timeout=180)
+    return Scenario(name, check, prepare=prepare, cmdline=('blktest=%s %s' % (dev, cmdline)).strip(),
+                    timeout=240, **({'image': 'dormant-hvsim.img'} if hvsim else {}))
 
 
 def demo_disk(b):
@@ -106,4 +117,8 @@ ALL = [
     blktest('disk/blktest-indirect'),
     # Without indirect descriptors each request is a chain in the ring.
     blktest('disk/blktest-chained', props='indirect_desc=off'),
+    # The same checks through storvsc, on the emulated host's storvsp.
+    blktest('disk/hvsim-blktest-storvsc', hvsim=True),
+    # The oldest host: protocol 4.2, the pre-WIN8 packet and SRB sizes.
+    blktest('disk/hvsim-blktest-storvsc-pre-win8', hvsim=True, cmdline='hvsim=older'),
 ]

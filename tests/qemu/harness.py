@@ -161,10 +161,12 @@ def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
     waits for S there; what it printed is Boot.com2.
 
     disk_bus: how the boot disk is attached, 'virtio' (virtio-blk-pci,
-    OVMF boots from it) or 'ide'; by default virtio, except for the hvsim
-    image, whose guest must see no PCI disk.  extra_disks: raw files (or
-    (path, 'prop=value,...') pairs for more virtio-blk-pci properties)
-    attached as further virtio-blk disks, vdb, vdc, ... in order."""
+    OVMF boots from it) or 'ide'; virtio by default.  On the hvsim image
+    the emulated host owns every virtio-blk disk and serves them to the
+    guest as SCSI LUNs 0, 1, ... (sda, sdb, ...), so its guest sees no
+    PCI disk.  extra_disks: raw files (or (path, 'prop=value,...') pairs
+    for more virtio-blk-pci properties) attached as further virtio-blk
+    disks, vdb, vdc, ... (sdb, sdc, ... on hvsim) in order."""
     workdir = tempfile.mkdtemp(prefix='dormant-test-')
     port = None
     try:
@@ -175,7 +177,7 @@ def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
                '-m', mem, '-smp', str(smp),
                '-drive', 'if=pflash,format=raw,readonly=on,file=' + ovmf_code,
                '-drive', 'if=pflash,format=raw,file=' + vars_copy,
-               *disk_args(img, disk_bus or ('ide' if 'hvsim' in image else 'virtio'),
+               *disk_args(img, disk_bus or 'virtio',
                           extra_disks),
                '-display', 'none', '-net', 'none', '-no-reboot',
                '-monitor', 'none',
