@@ -332,6 +332,7 @@ static int disk_test(void)
 		return -1;
 	}
 	int st = 0;
+	int mismatch = 0;
 	uint64_t t0 = dormant_uptime_ns();
 	for (unsigned m = 0; m < SCRATCH_MIB && !st; m++) {
 		for (unsigned w = 0; w < (1u << 18); w++)
@@ -346,6 +347,7 @@ static int disk_test(void)
 		for (unsigned w = 0; w < (1u << 18) && !st; w++)
 			if (back[w] != ((m << 20) ^ (w * 2654435761u))) {
 				printf("disk test: %s: mismatch at MiB %u word %u\n", d.name, m, w);
+				mismatch = 1;
 				st = -1;
 			}
 	}
@@ -362,7 +364,7 @@ static int disk_test(void)
 	free(buf);
 	free(back);
 	if (st) {
-		if (st != -1)
+		if (!mismatch)	/* a mismatch said so already */
 			printf("disk test: %s: %s\n", d.name, dormant_disk_error(st));
 		return -1;
 	}

@@ -262,7 +262,7 @@ static void drain(struct storvsc *s)
 		vmbus_recv_done(s->ch);
 	}
 	if (!s->dead && s->ch->dead)
-		stop(s, "the channel failed");
+		stop(s, s->ch->rescinded ? "rescinded by the host" : "the channel failed");
 }
 
 static void on_event(struct vmbus_channel *ch)

@@ -165,6 +165,54 @@ static void cmd_fault(char *arg)
 	say("fault: %s injected\n", arg);
 }
 
+/* The host's disks, as storvsp serves them (LUN = position). */
+static void cmd_disks(char *arg)
+{
+	(void)arg;
+	struct vbh_chan *c = vbh_find("scsi");
+	if (!vbhost->ndisks)
+		say("disks: none (attach virtio-blk disks to QEMU)\n");
+	for (unsigned i = 0; i < vbhost->ndisks; i++) {
+		const struct vbh_disk *d = vbhost->disk[i];
+		say("  LUN %u: %s, %lu MiB, %u-byte sectors, %s; %lu reads, %lu writes, "
+		    "%lu flushes, %lu errors\n", i, d->name,
+		    (unsigned long)(d->sectors * d->sector_size >> 20), d->sector_size,
+		    d->present ? "attached" : "detached", (unsigned long)d->reads,
+		    (unsigned long)d->writes, (unsigned long)d->flushes, (unsigned long)d->errors);
+	}
+	if (c && c->state == VBH_OPEN)
+		say("  controller: protocol %u.%u, %lu SRBs, %lu never completed%s\n",
+		    c->scsi.version >> 8, c->scsi.version & 0xff, (unsigned long)c->scsi.srbs,
+		    (unsigned long)c->scsi.held, c->scsi.broken ? ", broken by the guest" : "");
+	else
+		say("  controller: not open\n");
+}
+
+/* Take a disk off the bus or put it back, and tell the guest (1.9). */
+static void attach(char *arg, bool on)
+{
+	char *end;
+	long lun = strtol(arg, &end, 10);
+	if (!*arg || *end || lun < 0 || lun >= (long)vbhost->ndisks) {
+		say("usage: %s LUN (0 to %u)\n", on ? "attach" : "detach",
+		    vbhost->ndisks ? vbhost->ndisks - 1 : 0);
+		return;
+	}
+	vbhost->disk[lun]->present = on;
+	say("%s: LUN %ld %s; ENUMERATE_BUS %s\n", on ? "attach" : "detach", lun,
+	    on ? "attached" : "detached", storvsp_enumerate() == 0 ? "sent" : "not sent (controller not ready)");
+}
+
+static void cmd_attach(char *arg)
+{
+	attach(arg, true);
+}
+
+static void cmd_detach(char *arg)
+{
+	attach(arg, false);
+}
+
 static void cmd_help(char *arg);
 
 static const struct {
@@ -179,6 +227,9 @@ static const struct {
 	{ "rescind", "DEVICE", "take a device away", cmd_rescind },
 	{ "offer", "DEVICE", "offer a device again", cmd_offer },
 	{ "fault", "NAME", "inject a fault (fault alone lists them)", cmd_fault },
+	{ "disks", "", "the disks the SCSI controller serves", cmd_disks },
+	{ "detach", "LUN", "take a disk off the SCSI bus (the guest rescans)", cmd_detach },
+	{ "attach", "LUN", "put a detached disk back", cmd_attach },
 };
 
 static void cmd_help(char *arg)

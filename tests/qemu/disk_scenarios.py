@@ -110,7 +110,73 @@ def demo_disk(b):
     return p
 
 
+def hvsim_storvsc(b):
+    """The boot disk and a scratch disk as storvsc LUNs, listed; every
+    storvsp fault gives its own clear error while the kernel keeps
+    running; a detached LUN goes and comes back on ENUMERATE_BUS; a
+    rescinded controller (with a write outstanding) and a controller
+    stopped by the timeout come back when the host offers it again."""
+    p = need(b.serial, 'storvsc: scsi: protocol 6.2, 1024 KiB per request',
+             '  sda         642 MiB  storvsc',
+             '  sda2        576 MiB  partition hibernate on sda',
+             'medium error: write error (0c/00)',
+             'short transfer: 524288 of 1048576 bytes',
+             'storvsc: sdb: LUN 1 removed (no longer reported)',
+             'controller stopped: rescinded by the host; 1 requests failed',
+             'no completion within 3 s',
+             'dormant: exit status 0')
+    p += need(b.com2, 'LUN 0: hd0, 642 MiB', 'LUN 1: hd1, 8 MiB',
+              'controller: protocol 6.2')
+    verified = b.serial.count('disk test: sda2: 8 MiB verified')
+    if verified != 3:
+        p.append('disk test verified %d times, expected 3 (after busy and after each '
+                 're-offer)' % verified)
+    if b.serial.count('storvsc: sda: LUN 0, Msft Virtual Disk') != 3:
+        p.append('sda found %d times, expected 3 (boot and two re-offers)'
+                 % b.serial.count('storvsc: sda: LUN 0, Msft Virtual Disk'))
+    for bad in ('trap: ', 'panic: ', 'mismatch'):
+        if bad in b.serial:
+            p.append('unexpected %r' % bad)
+    return p
+
+
+def scratch_disk(mib):
+    def prepare(build):
+        d = os.path.join(build, 'test-scratch')
+        os.makedirs(d, exist_ok=True)
+        path = os.path.join(d, 'hvsim-scratch-%d.img' % mib)
+        with open(path, 'wb') as f:
+            f.truncate(mib << 20)
+        return {'extra_disks': [path]}
+    return prepare
+
+
+VERIFIED = 'MiB verified'
+FAILED = 'disk test: sda2: '
+
 ALL = [
+    Scenario('disk/hvsim-storvsc-faults', hvsim_storvsc, image='dormant-hvsim.img', com2=True,
+             prepare=scratch_disk(8), cmdline='test iotimeout=3 -- --run-for 150', timeout=200,
+             steps=[('wait', 'demo running'), ('type', 'disk\r'), ('wait', 'hibernate on sda'),
+                    ('admin', 'disks\r'), ('wait2', 'controller: '),
+                    ('admin', 'fault srb-error\r'), ('wait2', 'srb-error injected'),
+                    ('type', 'disk test\r'), ('wait', 'medium error'), ('wait', FAILED),
+                    ('admin', 'fault short-transfer\r'), ('wait2', 'short-transfer injected'),
+                    ('type', 'disk test\r'), ('wait', 'short transfer'), ('wait', FAILED),
+                    ('admin', 'fault busy\r'), ('wait2', 'busy injected'),
+                    ('type', 'disk test\r'), ('wait', VERIFIED),
+                    ('admin', 'detach 1\r'), ('wait', 'sdb: LUN 1 removed'),
+                    ('admin', 'attach 1\r'), ('wait', 'storvsc: sdb: LUN 1,'),
+                    ('admin', 'fault rescind-with-io\r'), ('wait2', 'rescind-with-io injected'),
+                    ('type', 'disk test\r'), ('wait', 'rescinded by the host'), ('wait', FAILED),
+                    ('admin', 'offer scsi\r'), ('wait', 'gpt: sda2: 576 MiB'),
+                    ('type', 'disk test\r'), ('wait', VERIFIED),
+                    ('admin', 'fault no-completion\r'), ('wait2', 'no-completion injected'),
+                    ('type', 'disk test\r'), ('wait', 'no completion within'), ('wait', FAILED),
+                    ('sleep', 1), ('admin', 'rescind scsi\r'), ('sleep', 1),
+                    ('admin', 'offer scsi\r'), ('wait', 'gpt: sda2: 576 MiB'),
+                    ('type', 'disk test\r'), ('wait', VERIFIED),
+                    ('type', 'exit 0\r')]),
     Scenario('disk/demo-disk-command', demo_disk, cmdline='test -- --run-for 60', timeout=120,
              inputs=[('demo running', 'disk\r'), ('hibernate on vda', 'disk test\r'),
                      ('MiB verified', 'exit 0\r')]),
