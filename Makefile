@@ -222,7 +222,7 @@ run-kvm: deps all $(RUN_VARS)
 # --- tests ----------------------------------------------------------------
 
 UNIT_TESTS := frame heap aml fmt cmdline bootmem elfimage hv
-UNIT_TESTS += vmbus_ring vmbus_wire vmbus_client scsi gpt virtq
+UNIT_TESTS += vmbus_ring vmbus_wire vmbus_client scsi gpt virtq storvsc
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikernel -Iboot -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
@@ -241,6 +241,7 @@ $(BUILD)/tests/test_scsi: drivers/scsi.c
 $(BUILD)/tests/test_gpt: drivers/gpt.c drivers/crc32.c drivers/gpt_scan.c drivers/blk.c kernel/fmt.c \
 	kernel/wait.c
 $(BUILD)/tests/test_virtq: drivers/virtq.c
+$(BUILD)/tests/test_storvsc: drivers/storvsc_status.c drivers/scsi.c
 # The guest's client and IC drivers with the emulated host's VMBus server.
 VMBUS_HOST := tests/hvsim/vmbus_host.c tests/hvsim/vmbus_hring.c tests/hvsim/ic_host.c \
 	tests/hvsim/storvsp.c
@@ -275,7 +276,7 @@ coverage: deps all
 # from the committed seeds in tests/fuzz/corpus/NAME, and ends with one line
 # per harness: "fuzz: NAME execs=N crashes=N" (non-zero exit on a crash).
 FUZZ_SECONDS ?= 60
-FUZZ_HARNESSES := vmbus_ring vmbus_msg ic scsi vmbus_dispatch gpt
+FUZZ_HARNESSES := vmbus_ring vmbus_msg ic scsi vmbus_dispatch gpt storvsc
 FUZZ_BINS := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
@@ -284,6 +285,7 @@ $(BUILD)/fuzz/fuzz_vmbus_ring: vmbus/ring.c
 $(BUILD)/fuzz/fuzz_vmbus_msg: vmbus/msg.c
 $(BUILD)/fuzz/fuzz_scsi: drivers/scsi.c
 $(BUILD)/fuzz/fuzz_gpt: drivers/gpt.c drivers/crc32.c
+$(BUILD)/fuzz/fuzz_storvsc: drivers/storvsc_status.c drivers/scsi.c
 $(BUILD)/fuzz/fuzz_ic: drivers/ic.c drivers/heartbeat.c drivers/shutdown.c drivers/timesync.c \
 	drivers/ic_decline.c
 $(BUILD)/fuzz/fuzz_ic: FUZZ_CFLAGS += -Iinclude $(HOST_INITCALLS)

@@ -135,12 +135,12 @@ int storvsc_decode(const struct storvsc_result *r, uint32_t want, bool short_ok,
 		}
 		scsi_sense_describe(&s, why, cap);
 		int st = sense_status[s.key & 15];
-		if (st == BLK_OK)
-			*done = r->transferred < want ? r->transferred : want;
-		return st;
+		if (st != BLK_OK)
+			return st;
+		/* RECOVERED ERROR: the command did its work; count it below. */
 	}
-	if ((code == VSTOR_SRB_SUCCESS || code == VSTOR_SRB_DATA_OVERRUN) &&
-	    r->scsi_status == SCSI_STATUS_GOOD) {
+	if (r->sense_len || ((code == VSTOR_SRB_SUCCESS || code == VSTOR_SRB_DATA_OVERRUN) &&
+			     r->scsi_status == SCSI_STATUS_GOOD)) {
 		/* 1.11 step 4: the count, clamped to what was asked. */
 		*done = r->transferred < want ? r->transferred : want;
 		if (*done < want && !short_ok) {
