@@ -359,7 +359,8 @@ static int step(struct storvsc *s, uint32_t op, const void *payload, uint32_t n)
 	memset(&p, 0, sizeof(p));
 	p.operation = op;
 	p.flags = VSTOR_FLAG_REQUEST_COMPLETION;
-	memcpy(p.raw, payload, n);
+	if (n)
+		memcpy(p.raw, payload, n);
 	s->step_done = false;
 	if (vmbus_send(s->ch, VMBUS_PKT_DATA_INBAND, VMBUS_PKT_FLAG_COMPLETION_REQUESTED, STEP_XID,
 		       &p, s->pkt_size) != 0)
@@ -490,7 +491,11 @@ static void remove(struct vmbus_channel *ch)
 	for (unsigned i = 0; i < ARRAY_SIZE(ctls); i++)
 		if (ctls[i] == s)
 			ctls[i] = NULL;
-	ch->priv = NULL;	/* s itself stays: disks may still be named */
+	ch->priv = NULL;
+	/* Every request has completed (fail_all); a scan command whose
+	 * waiter has not taken its slot yet keeps s alive. */
+	if (!s->inflight)
+		kfree(s);
 }
 
 /* Deferred work: rescans the host asked for, and the timeout bound when

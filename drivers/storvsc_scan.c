@@ -146,7 +146,9 @@ static void add_disk(struct storvsc *s, uint8_t lun, uint8_t *buf)
 	gpt_scan(&d->blk);
 }
 
-static void drop_disk(struct storvsc *s, unsigned i, const char *why)
+/* A disk dropped by a rescan keeps its struct (a request may still name
+ * it); the controller's own end frees them (nothing is in flight then). */
+static void drop_disk(struct storvsc *s, unsigned i, const char *why, bool free_it)
 {
 	struct storvsc_disk *d = s->disk[i];
 	if (!d->gone)
@@ -155,6 +157,8 @@ static void drop_disk(struct storvsc *s, unsigned i, const char *why)
 	blk_unregister_disk(&d->blk);
 	letter_used[d->blk.name[2] - 'a'] = false;
 	s->disk[i] = NULL;
+	if (free_it)
+		kfree(d);
 }
 
 void storvsc_scan(struct storvsc *s)
@@ -169,7 +173,7 @@ void storvsc_scan(struct storvsc *s)
 		for (unsigned k = 0; k < n; k++)
 			listed |= luns[k] == s->disk[i]->lun;
 		if (!listed || s->disk[i]->gone)
-			drop_disk(s, i, listed ? "it stopped answering" : "no longer reported");
+			drop_disk(s, i, listed ? "it stopped answering" : "no longer reported", false);
 	}
 	for (unsigned k = 0; k < n && !s->dead; k++)
 		if (luns[k] < 256 && !known(s, luns[k]))
@@ -181,5 +185,5 @@ void storvsc_forget_disks(struct storvsc *s)
 {
 	for (unsigned i = 0; i < STORVSC_MAX_DISKS; i++)
 		if (s->disk[i])
-			drop_disk(s, i, "controller gone");
+			drop_disk(s, i, "controller gone", true);
 }

@@ -6,7 +6,7 @@ line, the loader's time (efi_main to the jump), the kernel's (entry to
 app_main) and loader entry to app_main; plus QEMU wall time to power-off,
 which is mostly firmware; on the emulated Hyper-V host, the time from
 kernel entry to all VMBus offers bound; and the demo's `disk test` on the
-virtio-blk boot disk beside what the host does with the same transfer on a
+virtio-blk boot disk and on the hvsim image's storvsc disk, beside what the host does with the same transfer on a
 file (the read comes from the page cache: it is an upper bound).  Medians of one run; compare
 numbers from the same run only."""
 import argparse
@@ -81,6 +81,17 @@ def main():
         if not m:
             sys.exit('bench: disk test failed')
         disk.append((int(m.group(1)), int(m.group(2)), int(m.group(3))))
+    # The same on the emulated Hyper-V host: storvsc in the guest, storvsp
+    # and the host's own virtio-blk instance behind it.
+    sdisk = []
+    for _ in range(args.n):
+        b = harness.boot(build, args.ovmf_code, args.ovmf_vars, cmdline='test -- --run-for 120',
+                         mem=args.mem, timeout=150, image='dormant-hvsim.img',
+                         inputs=[('demo running', 'disk test\r'), ('MiB verified', 'exit 0\r')])
+        m = DISK_LINE.search(b.serial)
+        if not m:
+            sys.exit('bench: disk test on hvsim failed')
+        sdisk.append((int(m.group(1)), int(m.group(2)), int(m.group(3))))
     host = host_disk_mbs(build)
     print('boot benchmark: %d boots, MEM=%s, TCG' % (args.n, args.mem))
     print('  loader (efi_main to kernel jump):   %6.0f ms' % med[0])
@@ -94,6 +105,12 @@ def main():
     print('  virtio-blk `disk test` (8 MiB, 1 MiB requests, one at a time): write %d MB/s, '
           'read %d MB/s; 4 KiB read latency %d us' % (wmed, rmed,
                                                      statistics.median(d[2] for d in disk)))
+    swmed = statistics.median(d[0] for d in sdisk)
+    srmed = statistics.median(d[1] for d in sdisk)
+    print('  storvsc on hvsim `disk test` (same): write %d MB/s, read %d MB/s; '
+          '4 KiB read latency %d us; ratio to host %.2f / %.2f' % (
+              swmed, srmed, statistics.median(d[2] for d in sdisk), swmed / host[0],
+              srmed / host[1]))
     print('  host, same 8 MiB on a file beside the image (1 MiB writes + fsync, reads): write %d MB/s, read %d MB/s; '
           'ratio %.2f / %.2f' % (host[0], host[1], wmed / host[0], rmed / host[1]))
     elf = os.path.getsize(os.path.join(build, 'dormant.elf'))
