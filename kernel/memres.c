@@ -77,6 +77,17 @@ const struct memres *memres_overlap(uint64_t base, uint64_t end)
 	return NULL;
 }
 
+bool memres_hotadd_covers(uint64_t base, uint64_t end)
+{
+	while (base < end) {
+		const struct memres *m = memres_overlap(base, base + 1);
+		if (!m || !m->hotadd)
+			return false;
+		base = m->base + m->len;
+	}
+	return true;
+}
+
 void memres_init(void)
 {
 	for (const struct memres *m = __memres_start; m < __memres_end; m++)
