@@ -15,8 +15,14 @@ static bool refusal_logged;
 
 static uint32_t handle(struct vmbus_channel *ch, uint8_t *body, uint32_t len, uint32_t *reply_len)
 {
-	uint32_t st = kvp_answer(body, len, reply_len);
-	if (st == KVP_E_FAIL && !refusal_logged) {
+	const char *bad;
+	(void)reply_len;
+	uint32_t st = kvp_answer(body, len, &bad);
+	if (bad) {
+		ch->bad_packets++;
+		kprintf("ic: %s (relid %u): %s (%u bytes); refused\n", ch->name, ch->relid, bad,
+			len);
+	} else if (st == KVP_E_FAIL && !refusal_logged) {
 		refusal_logged = true;
 		kprintf("kvp: %s (relid %u): a request dormant does not serve (operation %u, "
 			"%u bytes) refused (logged once)\n", ch->name, ch->relid,

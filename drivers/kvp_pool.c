@@ -79,12 +79,14 @@ static bool same_key(const uint8_t *k, uint32_t size, const char *ascii)
 	return size == 2 * n || (size >= 2 * n + 2 && !k[2 * n] && !k[2 * n + 1]);
 }
 
-static uint32_t enumerate(uint8_t *body, uint32_t len)
+static uint32_t enumerate(uint8_t *body, uint32_t len, const char **bad)
 {
 	struct kvp_enumerate e;
 	char key[KVP_TEXT_MAX], value[KVP_TEXT_MAX];
-	if (len < sizeof(e))
+	if (len < sizeof(e)) {
+		*bad = "ENUMERATE shorter than its body";
 		return KVP_E_FAIL;
+	}
 	memcpy(&e, body, sizeof(e));
 	if (e.hdr.pool != KVP_POOL_AUTO || kvp_auto_pair(e.index, key, value) != 0)
 		return KVP_S_CONT;
@@ -93,12 +95,14 @@ static uint32_t enumerate(uint8_t *body, uint32_t len)
 	return KVP_S_OK;
 }
 
-static uint32_t get(uint8_t *body, uint32_t len)
+static uint32_t get(uint8_t *body, uint32_t len, const char **bad)
 {
 	struct kvp_get g;
 	char key[KVP_TEXT_MAX], value[KVP_TEXT_MAX];
-	if (len < sizeof(g))
+	if (len < sizeof(g)) {
+		*bad = "GET shorter than its body";
 		return KVP_E_FAIL;
+	}
 	memcpy(&g, body, sizeof(g));
 	if (g.hdr.pool != KVP_POOL_AUTO)
 		return KVP_E_FAIL;
@@ -112,17 +116,19 @@ static uint32_t get(uint8_t *body, uint32_t len)
 	return KVP_E_FAIL;
 }
 
-uint32_t kvp_answer(uint8_t *body, uint32_t len, uint32_t *reply_len)
+uint32_t kvp_answer(uint8_t *body, uint32_t len, const char **bad)
 {
 	struct kvp_hdr h;
-	(void)reply_len;	/* answers are the request's size, rewritten */
-	if (len < sizeof(h))
+	*bad = NULL;
+	if (len < sizeof(h)) {
+		*bad = "request shorter than the KVP header";
 		return KVP_E_FAIL;
+	}
 	memcpy(&h, body, sizeof(h));
 	if (h.operation == KVP_OP_ENUMERATE)
-		return enumerate(body, len);
+		return enumerate(body, len, bad);
 	if (h.operation == KVP_OP_GET)
-		return get(body, len);
+		return get(body, len, bad);
 	/* SET, DELETE, the IP operations: dormant keeps no such data. */
 	return KVP_E_FAIL;
 }

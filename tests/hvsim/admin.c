@@ -56,6 +56,17 @@ static void say(const char *fmt, ...)
 	out(buf);
 }
 
+/* For the commands in other files (admin_dev.c). */
+void admin_say(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	kvsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	out(buf);
+}
+
 static const char *const state_names[] = {
 	[VBH_FREE] = "released", [VBH_OFFERED] = "offered", [VBH_OPEN] = "open",
 	[VBH_RESCINDED] = "rescinded",
@@ -179,6 +190,11 @@ static const struct {
 	{ "rescind", "DEVICE", "take a device away", cmd_rescind },
 	{ "offer", "DEVICE", "offer a device again", cmd_offer },
 	{ "fault", "NAME", "inject a fault (fault alone lists them)", cmd_fault },
+	{ "balloon", "up|down MIB", "ask the guest to give or take back memory", admin_balloon },
+	{ "hotadd", "MIB", "add memory held back at boot", admin_hotadd },
+	{ "pressure", "", "the guest's last memory status report", admin_pressure },
+	{ "key", "TEXT", "type TEXT and Enter on the synthetic keyboard", admin_key },
+	{ "kvp", "", "the guest's KVP pairs (and read them again)", admin_kvp },
 };
 
 static void cmd_help(char *arg)

@@ -32,19 +32,28 @@ const struct vbh_device vbh_devices[] = {
 	{ "heartbeat",
 	  GUID(0x57164f39, 0x9115, 0x4e78, 0xab, 0x55, 0x38, 0x2f, 0x3b, 0xd5, 0x42, 0x2d),
 	  GUID(0xfd149e91, 0x82e0, 0x4a7d, 0xaf, 0xa6, 0x2a, 0x41, 0x66, 0xcb, 0xd7, 0xc0),
-	  IC_HEARTBEAT, { { 1, 0 }, { 3, 0 } }, 2 },
+	  IC_HEARTBEAT, { { 1, 0 }, { 3, 0 } }, 2, NULL },
 	{ "shutdown",
 	  GUID(0x0e0b6031, 0x5213, 0x4934, 0x81, 0x8b, 0x38, 0xd9, 0x0c, 0xed, 0x39, 0xdb),
 	  GUID(0xb6650ff7, 0x33bc, 0x4840, 0x80, 0x48, 0xe0, 0x67, 0x67, 0x86, 0xf3, 0x93),
-	  IC_SHUTDOWN, { { 1, 0 }, { 3, 0 }, { 3, 1 }, { 3, 2 } }, 4 },
+	  IC_SHUTDOWN, { { 1, 0 }, { 3, 0 }, { 3, 1 }, { 3, 2 } }, 4, NULL },
 	{ "timesync",
 	  GUID(0x9527e630, 0xd0ae, 0x497b, 0xad, 0xce, 0xe8, 0x0a, 0xb0, 0x17, 0x5c, 0xaf),
 	  GUID(0x2dd1ce17, 0x079e, 0x403c, 0xb3, 0x52, 0xa1, 0x92, 0x1e, 0xe2, 0x07, 0xee),
-	  IC_TIMESYNC, { { 3, 0 }, { 4, 0 } }, 2 },
+	  IC_TIMESYNC, { { 3, 0 }, { 4, 0 } }, 2, NULL },
 	{ "kvp",
 	  GUID(0xa9a0f4e7, 0x5a45, 0x4d96, 0xb8, 0x27, 0x8a, 0x84, 0x1e, 0x8c, 0x03, 0xe6),
 	  GUID(0x242ff919, 0x07db, 0x4180, 0x9c, 0x2e, 0xb8, 0x6c, 0xb6, 0x8c, 0x8c, 0x55),
-	  IC_KVP, { { 3, 0 }, { 4, 0 }, { 5, 0 } }, 3 },
+	  IC_KVP, { { 3, 0 }, { 4, 0 }, { 5, 0 } }, 3, NULL },
+	{ "balloon",
+	  GUID(0x525074dc, 0x8985, 0x46e2, 0x80, 0x57, 0xa3, 0x07, 0xdc, 0x18, 0xa5, 0x02),
+	  /* the references name no Dynamic Memory instance: this host's own */
+	  GUID(0x4d4d0001, 0x0000, 0x4000, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01),
+	  -1, { { 0 } }, 0, &balloon_backend },
+	{ "keyboard",
+	  GUID(0xf912ad6d, 0x2b17, 0x48ea, 0xbd, 0x65, 0xf9, 0x27, 0xa6, 0x1c, 0x76, 0x84),
+	  GUID(0xd34b2567, 0xb9b6, 0x42b9, 0x87, 0x78, 0x0a, 0x4e, 0xc0, 0xb9, 0x55, 0xbf),
+	  -1, { { 0 } }, 0, &kbd_backend },
 };
 const unsigned vbh_ndevices = sizeof(vbh_devices) / sizeof(vbh_devices[0]);
 
@@ -118,9 +127,11 @@ static void send_offer(struct vbh_chan *c, bool cut_short)
 	memset(m, 0, sizeof(m));
 	memcpy(m + VB_OFFER_TYPE_GUID, c->dev->class_guid, 16);
 	memcpy(m + VB_OFFER_INST_GUID, c->dev->instance_guid, 16);
-	/* ICs are message-pipe channels (hv-vsc-protocols.md 2.1). */
-	vbh_put16(m, VB_OFFER_FLAGS, VB_OFFER_FLAG_ENUMERATE | VB_OFFER_FLAG_PIPE);
-	vbh_put32(m, VB_OFFER_USER_DEF, VB_PIPE_MESSAGE_MODE);
+	/* ICs are message-pipe channels (hv-vsc-protocols.md 2.1); the
+	 * others raw (4). */
+	bool pipe = !c->dev->be;
+	vbh_put16(m, VB_OFFER_FLAGS, VB_OFFER_FLAG_ENUMERATE | (pipe ? VB_OFFER_FLAG_PIPE : 0));
+	vbh_put32(m, VB_OFFER_USER_DEF, pipe ? VB_PIPE_MESSAGE_MODE : 0);
 	vbh_put32(m, VB_OFFER_RELID, c->relid);
 	vbh_put16(m, VB_OFFER_DEDICATED, 1);
 	vbh_put32(m, VB_OFFER_CONN_ID, c->conn_id);
@@ -338,7 +349,10 @@ static void on_open(const uint8_t *m, uint32_t size, uint32_t conn)
 	memset(&c->ic, 0, sizeof(c->ic));
 	hvsim_open_port(c->conn_id, true);
 	open_result(relid, openid, 0);
-	ic_opened(c);
+	if (c->dev->be)
+		c->dev->be->opened(c);
+	else
+		ic_opened(c);
 }
 
 static void on_close(const uint8_t *m, uint32_t size, uint32_t conn)
@@ -457,8 +471,12 @@ void vbh_signal(uint32_t connection)
 			continue;
 		uint32_t len;
 		int r;
-		while ((r = vbh_ring_read(c, vbhost->pkt, sizeof(vbhost->pkt), &len)) > 0)
-			ic_packet(c, vbhost->pkt, len);
+		while ((r = vbh_ring_read(c, vbhost->pkt, sizeof(vbhost->pkt), &len)) > 0) {
+			if (c->dev->be)
+				c->dev->be->packet(c, vbhost->pkt, len);
+			else
+				ic_packet(c, vbhost->pkt, len);
+		}
 		if (r < 0) {
 			c->bad_packets++;
 			if (vbhost->log)
@@ -470,7 +488,7 @@ void vbh_signal(uint32_t connection)
 void vbh_timer(uint64_t now)
 {
 	for (unsigned i = 0; i < VBH_CHANNELS; i++)
-		if (vbhost->chan[i].state == VBH_OPEN)
+		if (vbhost->chan[i].state == VBH_OPEN && !vbhost->chan[i].dev->be)
 			ic_timer(&vbhost->chan[i], now);
 }
 
@@ -531,6 +549,11 @@ static const char *const fault_names[VBH_NFAULTS] = {
 	[VBH_FAULT_SILENT] = "silent",
 	[VBH_FAULT_RESCIND_ON_OPEN] = "rescind-on-open",
 	[VBH_FAULT_RESCIND_ON_GPADL] = "rescind-on-gpadl",
+	[VBH_FAULT_BALLOON_SHORT] = "balloon-short",
+	[VBH_FAULT_BALLOON_RANGES] = "balloon-ranges",
+	[VBH_FAULT_KBD_SHORT] = "keyboard-short",
+	[VBH_FAULT_KBD_TYPE] = "keyboard-type",
+	[VBH_FAULT_KVP_SHORT] = "kvp-short",
 };
 
 const char *vbh_fault_name(enum vbh_fault f)
@@ -573,6 +596,21 @@ void vbh_fault_inject(enum vbh_fault f)
 			else
 				vbh_ring_write_bad_len(c);
 		}
+		break;
+	case VBH_FAULT_BALLOON_SHORT:
+		bal_fault_short();
+		break;
+	case VBH_FAULT_BALLOON_RANGES:
+		bal_fault_ranges();
+		break;
+	case VBH_FAULT_KBD_SHORT:
+		kbd_fault_short();
+		break;
+	case VBH_FAULT_KBD_TYPE:
+		kbd_fault_type();
+		break;
+	case VBH_FAULT_KVP_SHORT:
+		kvp_fault_short();
 		break;
 	default:
 		if (f > VBH_FAULT_NONE && f < VBH_NFAULTS)

@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "devhost.h"
+
 /* Messages are byte arrays with the reference's offsets (vmbus_defs.h). */
 static inline void vbh_put16(uint8_t *m, unsigned off, uint16_t v) { memcpy(m + off, &v, 2); }
 static inline void vbh_put32(uint8_t *m, unsigned off, uint32_t v) { memcpy(m + off, &v, 4); }
@@ -47,6 +49,7 @@ struct vbh_device {
 	int ic_type;			/* IC message type it serves, -1 none */
 	uint16_t svc_versions[4][2];	/* service versions the host offers */
 	int nsvc;
+	const struct vbh_backend *be;	/* not an IC: its back-end (devhost.h) */
 };
 
 /* The host's view of one direction of a channel's ring. */
@@ -98,6 +101,11 @@ enum vbh_fault {
 	VBH_FAULT_SILENT,		/* never answer the next request */
 	VBH_FAULT_RESCIND_ON_OPEN,	/* rescind instead of OPENCHANNEL_RESULT */
 	VBH_FAULT_RESCIND_ON_GPADL,	/* rescind instead of GPADL_CREATED */
+	VBH_FAULT_BALLOON_SHORT,	/* a BALLOON_REQUEST shorter than its type */
+	VBH_FAULT_BALLOON_RANGES,	/* UNBALLOON_REQUESTs: too many ranges; pages never lent */
+	VBH_FAULT_KBD_SHORT,		/* a keystroke EVENT cut short */
+	VBH_FAULT_KBD_TYPE,		/* a keyboard message of no known type */
+	VBH_FAULT_KVP_SHORT,		/* a KVP request shorter than its header */
 	VBH_NFAULTS
 };
 
@@ -116,6 +124,9 @@ struct vbhost {
 	int64_t wall_offset;		/* seconds added by `time` */
 	uint64_t wall_base;		/* FILETIME at reference time 0 */
 	uint8_t pkt[VBH_PKT_MAX];	/* scratch for one packet */
+	struct bal_host balloon;	/* Dynamic Memory, keyboard, KVP back-ends */
+	struct kbd_host kbd;
+	struct kvp_host kvp;
 	void (*log)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 };
 
@@ -149,6 +160,7 @@ void vbh_ring_write_bad_len(struct vbh_chan *c);
 void ic_opened(struct vbh_chan *c);
 void ic_packet(struct vbh_chan *c, const uint8_t *pkt, uint32_t len);
 void ic_timer(struct vbh_chan *c, uint64_t now);
+int ic_send(struct vbh_chan *c, uint16_t type, const void *body, uint16_t n);
 int ic_shutdown(unsigned flags);
 int ic_time_sync(void);
 uint64_t ic_heartbeats_answered(void);

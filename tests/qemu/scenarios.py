@@ -308,5 +308,7 @@ import console_scenarios    # noqa: E402  (it imports this module's helpers)
 ALL += console_scenarios.ALL
 import vmbus_scenarios      # noqa: E402  (it imports this module's helpers)
 ALL += vmbus_scenarios.ALL
+import dm_scenarios         # noqa: E402  (it imports this module's helpers)
+ALL += dm_scenarios.ALL
 import disk_scenarios       # noqa: E402  (it imports this module's helpers)
 ALL += disk_scenarios.ALL
