@@ -22,7 +22,7 @@ struct vbh_chan;
 #define HOTADD_SIZE	0x1000000ull	/* 16 MiB */
 
 /* ---- Dynamic Memory (3) ---- */
-#define BH_RANGES	1024		/* page ranges the host holds */
+#define BH_RANGES	4096		/* page ranges the host holds */
 
 struct bal_host {
 	bool up;			/* versions and capabilities agreed */

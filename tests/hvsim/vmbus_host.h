@@ -39,7 +39,7 @@ static inline uint32_t vbh_get32(const uint8_t *m, unsigned off)
 #define VBH_CHANNELS	16
 #define VBH_GPADLS	32
 #define VBH_GPADL_PFNS	256	/* 1 MiB: ample for the rings of every device */
-#define VBH_PKT_MAX	4096
+#define VBH_PKT_MAX	(4096 + 16)	/* a 4 KiB message (DM 3.4) and its descriptor */
 
 /* A device the host can offer. */
 struct vbh_device {

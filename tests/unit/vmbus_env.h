@@ -23,6 +23,7 @@ struct env {
 	jmp_buf *power_jmp;		/* where power_off/power_reset return to */
 	int64_t wall_ns;
 	unsigned allocs;		/* kmalloc'd blocks not freed */
+	bool s4;			/* ACPI S4 present (hibernation enabled) */
 };
 
 extern struct env env;
