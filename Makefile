@@ -49,7 +49,8 @@ KOBJ_COMMON := $(KSRC:%.c=$(BUILD)/%.o) $(KASM:%.S=$(BUILD)/%.o) $(BUILD)/font.o
 KOBJ    := $(KOBJ_COMMON) $(BUILD)/hv/seam_hw.o
 SIMSRC  := $(HVSIM) tests/hvsim/kglue.c tests/hvsim/vmbus_host.c tests/hvsim/vmbus_hring.c \
 	tests/hvsim/ic_host.c tests/hvsim/admin.c \
-	tests/hvsim/balloon_host.c tests/hvsim/kbd_host.c tests/hvsim/kvp_host.c tests/hvsim/admin_dev.c
+	tests/hvsim/balloon_host.c tests/hvsim/kbd_host.c tests/hvsim/kvp_host.c tests/hvsim/admin_dev.c \
+	tests/hvsim/hotadd_pool.c
 KOBJ_SIM := $(KOBJ_COMMON) $(SIMSRC:%.c=$(BUILD)/%.o)
 BSRC    := boot/loader.c boot/bootmem.c boot/elfimage.c boot/efi_libc.c
 BOBJ    := $(BSRC:%.c=$(BUILD)/%.o) $(BUILD)/boot/handoff.o

@@ -19,6 +19,7 @@
 #define DORMANT_MEMRES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct memres {
@@ -47,7 +48,8 @@ struct memres {
  * (panics with the range and the conflicting entry); returns the bytes
  * they take from usable RAM. */
 uint64_t memres_check(void);
-/* The first declared range overlapping [base, end), or NULL. */
+/* The lowest range overlapping [base, end), or NULL (mem.c walks them
+ * upwards, whatever order they were declared in). */
 const struct memres *memres_overlap(uint64_t base, uint64_t end);
 /* Is [base, end) wholly inside ranges held back for hot-add? */
 bool memres_hotadd_covers(uint64_t base, uint64_t end);

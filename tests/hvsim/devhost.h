@@ -17,8 +17,10 @@ struct vbh_chan;
 
 /* RAM the host holds back from the guest at boot, for `hotadd`: in the
  * test kernel a range taken out of the firmware's usable memory before
- * the guest counts it (kglue.c, MEMRES_HOTADD). */
-#define HOTADD_BASE	0x5000000ull	/* 80 MiB, just above the host's own */
+ * the guest counts it (hotadd_pool.c, MEMRES_HOTADD).  Just below the
+ * host's own 16 MiB at 64 MiB: OVMF keeps loader data above 80 MiB in a
+ * 128 MiB VM. */
+#define HOTADD_BASE	0x3000000ull	/* 48 MiB */
 #define HOTADD_SIZE	0x1000000ull	/* 16 MiB */
 
 /* ---- Dynamic Memory (3) ---- */

@@ -258,9 +258,6 @@ static void host_power_on(void)
 	hvsim_init(&hvsim_profile_current, &platform, 0, 0);
 }
 MEMRES(hvsim_host, "hvsim host", HOST_BASE, HOST_SIZE, host_power_on);
-/* RAM the host holds back from the guest's memory at boot, to give it
- * later with a Dynamic Memory hot-add (`hotadd`, balloon_host.c). */
-MEMRES_HOTADD(hvsim_hotadd, "hvsim hot-add", HOTADD_BASE, HOTADD_SIZE);
 
 static void hvsim_boot(void)
 {

@@ -72,7 +72,7 @@ def with_s4(b):
     m = mems(b.serial)
     if len(m) != 2 or m[0] != m[1]:
         p.append('memory changed with S4: %r' % m)
-    p += sc.need(b.com2, 'balloon: up 64 MiB asked', 'hotadd: 8 MiB at 0x5000000 offered')
+    p += sc.need(b.com2, 'balloon: up 64 MiB asked', 'hotadd: 8 MiB at 0x3000000 offered')
     return p
 
 
@@ -83,7 +83,7 @@ def without_s4(b):
         'balloon: up: 16384 of 16384 pages given to the host',
         'balloon host: up: asked 16384 pages, got 16384',
         'balloon: down: 16384 pages back from the host',
-        'balloon: hot-add: 2048 of 2048 pages at pfn 0x5000 added')
+        'balloon: hot-add: 2048 of 2048 pages at pfn 0x3000 added')
     m = mems(b.serial)
     if len(m) != 4:
         p.append('expected 4 mem lines, got %r' % m)

@@ -228,7 +228,7 @@ def hvsim_demo(b):
 
 def hvsim_small(b):
     """128 MiB holds the host's 16 MiB at 64 MiB and the 16 MiB it holds
-    back for hot-add at 80 MiB; the guest's usable figure leaves both out
+    back for hot-add at 48 MiB; the guest's usable figure leaves both out
     (boot/mem-128M sees at least 100 MiB)."""
     p = hvsim_ktap('hvsim: host memory 0x4000000-0x5000000, outside the guest\'s RAM',
                    'ok 20 hvsim_host_memory', 'ok 21 hv_teardown')(b)
