@@ -48,7 +48,10 @@ KOBJ_COMMON := $(KSRC:%.c=$(BUILD)/%.o) $(KASM:%.S=$(BUILD)/%.o) $(BUILD)/font.o
 # hvsim test kernel through the emulated host (tests/hvsim).
 KOBJ    := $(KOBJ_COMMON) $(BUILD)/hv/seam_hw.o
 SIMSRC  := $(HVSIM) tests/hvsim/kglue.c tests/hvsim/vmbus_host.c tests/hvsim/vmbus_hring.c \
-	tests/hvsim/ic_host.c tests/hvsim/admin.c tests/hvsim/storvsp.c tests/hvsim/hostdisk.c
+	tests/hvsim/ic_host.c tests/hvsim/admin.c \
+	tests/hvsim/balloon_host.c tests/hvsim/kbd_host.c tests/hvsim/kvp_host.c tests/hvsim/admin_dev.c \
+	tests/hvsim/hotadd_pool.c \
+	tests/hvsim/storvsp.c tests/hvsim/hostdisk.c
 KOBJ_SIM := $(KOBJ_COMMON) $(SIMSRC:%.c=$(BUILD)/%.o)
 BSRC    := boot/loader.c boot/bootmem.c boot/elfimage.c boot/efi_libc.c
 BOBJ    := $(BSRC:%.c=$(BUILD)/%.o) $(BUILD)/boot/handoff.o
@@ -222,7 +225,7 @@ run-kvm: deps all $(RUN_VARS)
 # --- tests ----------------------------------------------------------------
 
 UNIT_TESTS := frame heap aml fmt cmdline bootmem elfimage hv
-UNIT_TESTS += vmbus_ring vmbus_wire vmbus_client scsi gpt virtq storvsc
+UNIT_TESTS += vmbus_ring vmbus_wire vmbus_client scsi gpt virtq storvsc balloon kbd kvp
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikernel -Iboot -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
@@ -244,14 +247,20 @@ $(BUILD)/tests/test_virtq: drivers/virtq.c
 $(BUILD)/tests/test_storvsc: drivers/storvsc_status.c drivers/scsi.c
 # The guest's client and IC drivers with the emulated host's VMBus server.
 VMBUS_HOST := tests/hvsim/vmbus_host.c tests/hvsim/vmbus_hring.c tests/hvsim/ic_host.c \
+	tests/hvsim/balloon_host.c tests/hvsim/kbd_host.c tests/hvsim/kvp_host.c \
 	tests/hvsim/storvsp.c
 # (drivers/ without the PCI and virtio ones, which need the hardware)
 VMBUS_DRIVERS := $(filter-out drivers/pci.c drivers/virtio%.c drivers/virtq.c drivers/blktest.c,\
 	$(wildcard drivers/*.c))
 # (also fuzz_vmbus_dispatch's; none of it needs cmocka)
 VMBUS_ENV_SRC := $(HV_GUEST) $(HVSIM) $(wildcard vmbus/*.c) $(VMBUS_DRIVERS) \
-	$(VMBUS_HOST) kernel/fmt.c kernel/wait.c kernel/cmdline.c tests/unit/hv_host.c tests/unit/vmbus_env.c
+	$(VMBUS_HOST) kernel/fmt.c kernel/wait.c kernel/frame.c kernel/input.c kernel/cmdline.c tests/unit/hv_host.c tests/unit/vmbus_env.c
 $(BUILD)/tests/test_vmbus_client: $(VMBUS_ENV_SRC)
+# Dynamic Memory accounting: the guest's driver against the host's back-end.
+$(BUILD)/tests/test_balloon: $(VMBUS_ENV_SRC)
+$(BUILD)/tests/test_balloon: HOST_CFLAGS += -Iinclude $(HOST_INITCALLS)
+$(BUILD)/tests/test_kbd: drivers/kbd_decode.c
+$(BUILD)/tests/test_kvp: drivers/kvp_pool.c kernel/fmt.c
 # Initcall tables the host linker can bound (kernel/initcall.h).
 HOST_INITCALLS := -DINITCALL_SECTION='"host_initcall"' -DKTEST_SECTION='"host_ktest"' \
 	-DKTEST_LATE_SECTION='"host_ktest"'
@@ -276,7 +285,7 @@ coverage: deps all
 # from the committed seeds in tests/fuzz/corpus/NAME, and ends with one line
 # per harness: "fuzz: NAME execs=N crashes=N" (non-zero exit on a crash).
 FUZZ_SECONDS ?= 60
-FUZZ_HARNESSES := vmbus_ring vmbus_msg ic scsi vmbus_dispatch gpt storvsc
+FUZZ_HARNESSES := vmbus_ring vmbus_msg ic scsi vmbus_dispatch gpt storvsc balloon kbd kvp
 FUZZ_BINS := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
@@ -287,7 +296,12 @@ $(BUILD)/fuzz/fuzz_scsi: drivers/scsi.c
 $(BUILD)/fuzz/fuzz_gpt: drivers/gpt.c drivers/crc32.c
 $(BUILD)/fuzz/fuzz_storvsc: drivers/storvsc_status.c drivers/scsi.c
 $(BUILD)/fuzz/fuzz_ic: drivers/ic.c drivers/heartbeat.c drivers/shutdown.c drivers/timesync.c \
-	drivers/ic_decline.c
+	drivers/ic_decline.c drivers/kvp.c drivers/kvp_pool.c kernel/fmt.c
+$(BUILD)/fuzz/fuzz_balloon: drivers/balloon.c drivers/balloon_ops.c kernel/frame.c
+$(BUILD)/fuzz/fuzz_balloon: FUZZ_CFLAGS += -Iinclude $(HOST_INITCALLS)
+$(BUILD)/fuzz/fuzz_kbd: drivers/hv_kbd.c drivers/kbd_decode.c kernel/input.c
+$(BUILD)/fuzz/fuzz_kbd: FUZZ_CFLAGS += -Iinclude $(HOST_INITCALLS)
+$(BUILD)/fuzz/fuzz_kvp: drivers/kvp_pool.c kernel/fmt.c
 $(BUILD)/fuzz/fuzz_ic: FUZZ_CFLAGS += -Iinclude $(HOST_INITCALLS)
 # The guest's whole control-message path on the emulated host.
 $(BUILD)/fuzz/fuzz_vmbus_dispatch: $(VMBUS_ENV_SRC)

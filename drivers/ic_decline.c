@@ -1,15 +1,14 @@
 /*
- * ic_decline.c - KVP and VSS, which dormant does not offer yet: the
- * channels are opened and negotiated so the host is not left waiting,
- * and every request is answered with a failure status, as Linux does
- * when its user-space daemons are not running (hv-vsc-protocols.md 2.7).
- * Logged once per service.
+ * ic_decline.c - VSS, which dormant does not offer: the channel is
+ * opened and negotiated so the host is not left waiting, and every
+ * request is answered with a failure status, as Linux does when its
+ * user-space daemon is not running (hv-vsc-protocols.md 2.7).  Logged
+ * once.  (KVP is served: kvp.c.)
  */
 #include "../kernel/initcall.h"
 #include "../kernel/kernel.h"
 #include "ic.h"
 
-static const struct ic_version kvp_versions[] = { { 4, 0 }, { 3, 0 }, { 1, 0 } };
 static const struct ic_version vss_versions[] = { { 5, 0 } };
 
 static uint32_t decline(struct vmbus_channel *ch, uint8_t *body, uint32_t len, uint32_t *reply_len)
@@ -24,15 +23,6 @@ static uint32_t decline(struct vmbus_channel *ch, uint8_t *body, uint32_t len, u
 	return IC_E_FAIL;
 }
 
-static const struct ic_service kvp = {
-	.drv = { .name = "kvp", .class_id = VMBUS_CLASS_KVP, .probe = ic_probe,
-		 .remove = ic_remove, .on_event = ic_event },
-	.msg_type = IC_MSG_KVP,
-	.versions = kvp_versions,
-	.nversions = ARRAY_SIZE(kvp_versions),
-	.handle = decline,
-};
-
 static const struct ic_service vss = {
 	.drv = { .name = "vss", .class_id = VMBUS_CLASS_VSS, .probe = ic_probe,
 		 .remove = ic_remove, .on_event = ic_event },
@@ -44,7 +34,6 @@ static const struct ic_service vss = {
 
 static void decline_init(void)
 {
-	vmbus_register_driver(&kvp.drv);
 	vmbus_register_driver(&vss.drv);
 }
 INITCALL(decline_init, INIT_DRIVERS);

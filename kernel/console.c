@@ -50,7 +50,9 @@ void kprintf(const char *fmt, ...)
 	console_write(buf, (size_t)n);
 }
 
+/* COM1 first, then what keyboards queued (input.c). */
 int console_getc(void)
 {
-	return serial_getc();
+	int c = serial_getc();
+	return c >= 0 ? c : input_pop();
 }

@@ -104,6 +104,53 @@ int frame_convert(struct frame_map *fm, uint64_t addr, uint64_t n, enum frame_st
 	return 0;
 }
 
+/* from -> to for n frames at addr, all or nothing. */
+static int move(struct frame_map *fm, uint64_t addr, uint64_t n, enum frame_state from,
+		enum frame_state to)
+{
+	uint64_t first = addr >> FRAME_SHIFT;
+
+	if ((addr & (FRAME_SIZE - 1)) || n == 0 || !all_in(fm, first, n, 1u << from))
+		return -1;
+	set_range(fm, first, n, to);
+	return 0;
+}
+
+int frame_lend(struct frame_map *fm, uint64_t addr, uint64_t n)
+{
+	return move(fm, addr, n, FRAME_FREE, FRAME_LENT);
+}
+
+int frame_unlend(struct frame_map *fm, uint64_t addr, uint64_t n)
+{
+	return move(fm, addr, n, FRAME_LENT, FRAME_FREE);
+}
+
+int frame_add_absent(struct frame_map *fm, uint64_t addr, uint64_t n)
+{
+	/* Frame 0 stays absent: address 0 means failure to frame_alloc. */
+	if (addr < FRAME_SIZE)
+		return -1;
+	return move(fm, addr, n, FRAME_ABSENT, FRAME_FREE);
+}
+
+uint64_t frame_free_run_below(const struct frame_map *fm, uint64_t below, uint64_t max,
+			      uint64_t *len)
+{
+	uint64_t i = below < fm->nframes ? below : fm->nframes;
+
+	*len = 0;
+	while (i > 1 && fm->state[i - 1] != FRAME_FREE)
+		i--;
+	if (i <= 1 || max == 0)
+		return 0;
+	uint64_t end = i;
+	while (i > 1 && fm->state[i - 1] == FRAME_FREE && end - i < max)
+		i--;
+	*len = end - i;
+	return i << FRAME_SHIFT;
+}
+
 enum frame_state frame_get(const struct frame_map *fm, uint64_t addr)
 {
 	uint64_t i = addr >> FRAME_SHIFT;

@@ -8,10 +8,17 @@
  *   volatile  - in use but never saved: overlay pages, ring buffers,
  *               bounce buffers, scratch that is rebuilt after resume.
  * Frames that are not RAM (or that the kernel never manages) are absent.
+ * A fourth state records frames the balloon driver gave to the host
+ * (hv-vsc-protocols.md 3.6): lent - absent for every purpose of the
+ * allocator and never saved, but remembered, so that only those frames
+ * come back when the host returns pages, and a hibernation can check
+ * that none is out.
  *
  * Rules: only free frames can be claimed or allocated; only owned or
  * volatile frames can be freed; owned and volatile may be converted into
- * each other; absent frames never change except through frame_add_free().
+ * each other; only free frames can be lent and only lent frames returned;
+ * absent frames never change except through frame_add_free() and
+ * frame_add_absent().
  * Breaking a rule returns an error and changes nothing.
  *
  * The state array lives in memory the caller provides (one byte a frame),
@@ -31,12 +38,14 @@ enum frame_state {
 	FRAME_FREE,
 	FRAME_OWNED,
 	FRAME_VOLATILE,
+	FRAME_LENT,
+	FRAME_NSTATES
 };
 
 struct frame_map {
 	uint8_t *state;		/* one byte per frame */
 	uint64_t nframes;	/* frames 0 .. nframes-1 are described */
-	uint64_t count[4];	/* frames in each state */
+	uint64_t count[FRAME_NSTATES];	/* frames in each state */
 };
 
 void frame_init(struct frame_map *fm, uint8_t *state, uint64_t nframes);
@@ -52,6 +61,17 @@ uint64_t frame_alloc(struct frame_map *fm, uint64_t n, enum frame_state to);
 int frame_free(struct frame_map *fm, uint64_t addr, uint64_t n);
 /* Owned <-> volatile.  0 or -1. */
 int frame_convert(struct frame_map *fm, uint64_t addr, uint64_t n, enum frame_state to);
+/* Free -> lent (the balloon gives them to the host) and back.  All n
+ * frames must be in the starting state; 0, or -1 and nothing changed. */
+int frame_lend(struct frame_map *fm, uint64_t addr, uint64_t n);
+int frame_unlend(struct frame_map *fm, uint64_t addr, uint64_t n);
+/* Absent -> free for memory added while running (hot-add): all n frames
+ * must be absent and inside the map; 0, or -1 and nothing changed. */
+int frame_add_absent(struct frame_map *fm, uint64_t addr, uint64_t n);
+/* The highest run of free frames below frame 'below', at most max long:
+ * its first frame's address and length in *len (0 when none). */
+uint64_t frame_free_run_below(const struct frame_map *fm, uint64_t below, uint64_t max,
+			      uint64_t *len);
 enum frame_state frame_get(const struct frame_map *fm, uint64_t addr);
 
 /* Enumerate runs of owned frames in address order.  Start with

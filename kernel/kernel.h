@@ -30,6 +30,9 @@ extern char __kernel_start[], __text_end[], __rodata_end[], __kernel_end[];
 /* main.c */
 extern struct bootinfo bootinfo;	/* the kernel's copy */
 extern struct kopts kopts;
+#define DORMANT_VERSION_MAJOR	"0"
+#define DORMANT_VERSION_MINOR	"1"
+#define DORMANT_VERSION		DORMANT_VERSION_MAJOR "." DORMANT_VERSION_MINOR
 uint64_t kernel_build_id(void);		/* the loader-verified checksum */
 
 /* cpu.c: the interrupt state, for the layers above (vmbus/, drivers/),
@@ -62,6 +65,11 @@ void console_write(const char *s, size_t n);
 int console_getc(void);			/* -1 when no input is waiting */
 void console_enable_fb(void);
 
+/* input.c: input from keyboards other than COM1 (interrupt-safe queue) */
+void input_push(char c);
+int input_pop(void);			/* -1 when empty */
+uint64_t input_dropped(void);
+
 /* serial.c: COM1 16550 */
 void serial_init(void);
 void serial_write(const char *s, size_t n);
@@ -91,6 +99,10 @@ extern struct frame_map frames;
 extern uint64_t mem_usable_bytes;
 void mem_init(void);
 void mem_release_loader(void);
+/* Hot-add (Dynamic Memory): make the first pages of [base, base+n
+ * pages) free memory, as long as each is held back for hot-add (memres.h)
+ * and absent; returns how many were added, from the first on. */
+uint64_t mem_hot_add(uint64_t base, uint64_t n);
 uint64_t page_alloc(uint64_t n, enum frame_state st);	/* zeroed; panics on OOM */
 void page_free(uint64_t addr, uint64_t n);
 void *kmalloc(size_t n);

@@ -10,7 +10,6 @@
 #include "kernel.h"
 #include "trap.h"
 
-#define DORMANT_VERSION "0.1"
 
 struct bootinfo bootinfo;
 struct kopts kopts;

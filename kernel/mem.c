@@ -122,6 +122,20 @@ void mem_release_loader(void)
 			add_range_free(&bootinfo.memmap[i]);
 }
 
+uint64_t mem_hot_add(uint64_t base, uint64_t n)
+{
+	uint64_t done = 0;
+	while (done < n) {
+		uint64_t at = base + done * PAGE_SIZE;
+		if (!memres_hotadd_covers(at, at + PAGE_SIZE) ||
+		    frame_add_absent(&frames, at, 1) != 0)
+			break;
+		done++;
+	}
+	mem_usable_bytes += done * PAGE_SIZE;
+	return done;
+}
+
 uint64_t page_alloc(uint64_t n, enum frame_state st)
 {
 	uint64_t pa = frame_alloc(&frames, n, st);

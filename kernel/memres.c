@@ -71,10 +71,22 @@ uint64_t memres_check(void)
 
 const struct memres *memres_overlap(uint64_t base, uint64_t end)
 {
+	const struct memres *low = NULL;
 	for (const struct memres *m = __memres_start; m < __memres_end; m++)
-		if (base < m->base + m->len && end > m->base)
-			return m;
-	return NULL;
+		if (base < m->base + m->len && end > m->base && (!low || m->base < low->base))
+			low = m;
+	return low;
+}
+
+bool memres_hotadd_covers(uint64_t base, uint64_t end)
+{
+	while (base < end) {
+		const struct memres *m = memres_overlap(base, base + 1);
+		if (!m || !m->hotadd)
+			return false;
+		base = m->base + m->len;
+	}
+	return true;
 }
 
 void memres_init(void)

@@ -1,7 +1,7 @@
 /*
  * fuzz_ic.c - libFuzzer harness for the IC framework's packet handling
  * (drivers/ic.c ic_handle_packet) with the real services (heartbeat,
- * shutdown, time sync, KVP and VSS declined): any bytes as the payload of
+ * shutdown, time sync, KVP answering, VSS declined): any bytes as the payload of
  * one inbound packet, on a channel of any service, negotiated or not.
  *
  * Input: byte 0 picks the service (low 3 bits) and whether NEGOTIATE has
@@ -38,6 +38,7 @@ void poll_add(void (*fn)(void)) { (void)fn; }
 void power_off(void) { abort(); }
 void power_reset(void) { abort(); }
 uint64_t hv_ref_time(void) { return 123456789; }
+uint64_t kernel_build_id(void) { return 0x0123456789abcdefull; }
 int64_t time_wall_ns(void) { return 0; }
 void time_set_wall_ns(int64_t ns) { sink = (uint64_t)ns; }
 int vmbus_open(struct vmbus_channel *ch, uint32_t out, uint32_t in)

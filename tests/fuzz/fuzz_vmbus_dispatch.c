@@ -20,7 +20,7 @@
  * input always ends with two kernel_polls.
  *
  * State: every input starts from a freshly connected guest (env_up with
- * the "current" profile: 4 util channels open, the same relids every
+ * the "current" profile: 6 channels open (util, balloon, keyboard), the same relids every
  * time: the host's seed is fixed) and ends with env_down.  That costs
  * about 0.2 ms, so it is done for every input, and nothing but the
  * drivers' own statics (timesync's "synced", set at

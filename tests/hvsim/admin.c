@@ -56,6 +56,17 @@ static void say(const char *fmt, ...)
 	out(buf);
 }
 
+/* For the commands in other files (admin_dev.c). */
+void admin_say(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	kvsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	out(buf);
+}
+
 static const char *const state_names[] = {
 	[VBH_FREE] = "released", [VBH_OFFERED] = "offered", [VBH_OPEN] = "open",
 	[VBH_RESCINDED] = "rescinded",
@@ -230,6 +241,11 @@ static const struct {
 	{ "disks", "", "the disks the SCSI controller serves", cmd_disks },
 	{ "detach", "LUN", "take a disk off the SCSI bus (the guest rescans)", cmd_detach },
 	{ "attach", "LUN", "put a detached disk back", cmd_attach },
+	{ "balloon", "up|down MIB", "ask the guest to give or take back memory", admin_balloon },
+	{ "hotadd", "MIB", "add memory held back at boot", admin_hotadd },
+	{ "pressure", "", "the guest's last memory status report", admin_pressure },
+	{ "key", "TEXT", "type TEXT and Enter on the synthetic keyboard", admin_key },
+	{ "kvp", "", "the guest's KVP pairs (and read them again)", admin_kvp },
 };
 
 static void cmd_help(char *arg)

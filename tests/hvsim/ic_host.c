@@ -11,6 +11,7 @@
 #include "hvsim.h"
 #include "vmbus_defs.h"
 #include "vmbus_host.h"
+#include "devhost.h"
 
 #define SECOND		10000000ull	/* reference time: 100 ns units */
 #define HEARTBEAT_EVERY	SECOND
@@ -20,7 +21,7 @@
 /* A request: pipe header, icmsg_hdr, body; one in-band packet. */
 static int send_ic(struct vbh_chan *c, uint16_t type, const void *body, uint16_t n)
 {
-	uint8_t p[IC_BODY + IC_SHUTDOWN_BODY];
+	uint8_t p[IC_BODY + IC_KVP_BODY];
 	if (n > sizeof(p) - IC_BODY)
 		return -1;
 	memset(p, 0, IC_BODY);
@@ -41,6 +42,11 @@ static int send_ic(struct vbh_chan *c, uint16_t type, const void *body, uint16_t
 		return -1;
 	c->ic.pending++;
 	return 0;
+}
+
+int ic_send(struct vbh_chan *c, uint16_t type, const void *body, uint16_t n)
+{
+	return send_ic(c, type, body, n);
 }
 
 static void ic_opened(struct vbh_chan *c)
@@ -110,6 +116,8 @@ static void negotiated(struct vbh_chan *c, const uint8_t *p, uint32_t n)
 		send_time(c, IC_TS_SYNC);
 		c->ic.next_due = now + SAMPLE_EVERY;
 	}
+	if (c->dev->ic_type == IC_KVP)
+		kvp_host_negotiated(c);
 }
 
 static void ic_packet(struct vbh_chan *c, const uint8_t *pkt, uint32_t len)
@@ -141,6 +149,9 @@ static void ic_packet(struct vbh_chan *c, const uint8_t *pkt, uint32_t len)
 	switch (vbh_get16(p, IC_TYPE)) {
 	case IC_NEGOTIATE:
 		negotiated(c, p, n);
+		return;
+	case IC_KVP:
+		kvp_host_response(c, p, n);
 		return;
 	case IC_HEARTBEAT: {
 		uint64_t seq;
@@ -179,6 +190,8 @@ static void ic_timer(struct vbh_chan *c, uint64_t now)
 	} else if (c->dev->ic_type == IC_TIMESYNC) {
 		send_time(c, IC_TS_SAMPLE);
 		c->ic.next_due = now + SAMPLE_EVERY;
+	} else if (c->dev->ic_type == IC_KVP) {
+		kvp_host_timer(c);
 	}
 }
 

@@ -131,6 +131,7 @@ enum { IC_NEGOTIATE = 0, IC_HEARTBEAT = 1, IC_KVP = 2, IC_SHUTDOWN = 3, IC_TIMES
 #define IC_SHUTDOWN_RESTART	0x2
 #define IC_SHUTDOWN_HIBERNATE	0x4
 #define IC_SHUTDOWN_BODY	2060
+#define IC_KVP_BODY		2580	/* 2.7: header 4, index 4, value 2572 */
 #define IC_TS_SYNC		0x1
 #define IC_TS_SAMPLE		0x2
 #define IC_TS_V4_BODY		22

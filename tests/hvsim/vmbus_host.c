@@ -49,6 +49,15 @@ const struct vbh_device vbh_devices[] = {
 	  GUID(0xba6163d9, 0x04a1, 0x4d29, 0xb6, 0x05, 0x72, 0xe2, 0xff, 0xb1, 0xdc, 0x7f),
 	  GUID(0x6e1b0f2a, 0x38c4, 0x4a5e, 0x9d, 0x31, 0x0c, 0x7b, 0x52, 0xe4, 0x86, 0x19),
 	  -1, { { 0 } }, 0, &storvsp_ops },
+	{ "balloon",
+	  GUID(0x525074dc, 0x8985, 0x46e2, 0x80, 0x57, 0xa3, 0x07, 0xdc, 0x18, 0xa5, 0x02),
+	  /* the references name no Dynamic Memory instance: this host's own */
+	  GUID(0x4d4d0001, 0x0000, 0x4000, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01),
+	  -1, { { 0 } }, 0, &balloon_backend },
+	{ "keyboard",
+	  GUID(0xf912ad6d, 0x2b17, 0x48ea, 0xbd, 0x65, 0xf9, 0x27, 0xa6, 0x1c, 0x76, 0x84),
+	  GUID(0xd34b2567, 0xb9b6, 0x42b9, 0x87, 0x78, 0x0a, 0x4e, 0xc0, 0xb9, 0x55, 0xbf),
+	  -1, { { 0 } }, 0, &kbd_backend },
 };
 const unsigned vbh_ndevices = sizeof(vbh_devices) / sizeof(vbh_devices[0]);
 
@@ -122,9 +131,11 @@ static void send_offer(struct vbh_chan *c, bool cut_short)
 	memset(m, 0, sizeof(m));
 	memcpy(m + VB_OFFER_TYPE_GUID, c->dev->class_guid, 16);
 	memcpy(m + VB_OFFER_INST_GUID, c->dev->instance_guid, 16);
-	/* ICs are message-pipe channels (hv-vsc-protocols.md 2.1). */
-	vbh_put16(m, VB_OFFER_FLAGS, VB_OFFER_FLAG_ENUMERATE | VB_OFFER_FLAG_PIPE);
-	vbh_put32(m, VB_OFFER_USER_DEF, VB_PIPE_MESSAGE_MODE);
+	/* ICs are message-pipe channels (hv-vsc-protocols.md 2.1); the
+	 * others raw (4). */
+	bool pipe = c->dev->ic_type >= 0;
+	vbh_put16(m, VB_OFFER_FLAGS, VB_OFFER_FLAG_ENUMERATE | (pipe ? VB_OFFER_FLAG_PIPE : 0));
+	vbh_put32(m, VB_OFFER_USER_DEF, pipe ? VB_PIPE_MESSAGE_MODE : 0);
 	vbh_put32(m, VB_OFFER_RELID, c->relid);
 	vbh_put16(m, VB_OFFER_DEDICATED, 1);
 	vbh_put32(m, VB_OFFER_CONN_ID, c->conn_id);
@@ -559,6 +570,11 @@ static const char *const fault_names[VBH_NFAULTS] = {
 	[VBH_FAULT_RESCIND_WITH_IO] = "rescind-with-io",
 	[VBH_FAULT_SHORT_TRANSFER] = "short-transfer",
 	[VBH_FAULT_BUSY] = "busy",
+	[VBH_FAULT_BALLOON_SHORT] = "balloon-short",
+	[VBH_FAULT_BALLOON_RANGES] = "balloon-ranges",
+	[VBH_FAULT_KBD_SHORT] = "keyboard-short",
+	[VBH_FAULT_KBD_TYPE] = "keyboard-type",
+	[VBH_FAULT_KVP_SHORT] = "kvp-short",
 };
 
 const char *vbh_fault_name(enum vbh_fault f)
@@ -601,6 +617,21 @@ void vbh_fault_inject(enum vbh_fault f)
 			else
 				vbh_ring_write_bad_len(c);
 		}
+		break;
+	case VBH_FAULT_BALLOON_SHORT:
+		bal_fault_short();
+		break;
+	case VBH_FAULT_BALLOON_RANGES:
+		bal_fault_ranges();
+		break;
+	case VBH_FAULT_KBD_SHORT:
+		kbd_fault_short();
+		break;
+	case VBH_FAULT_KBD_TYPE:
+		kbd_fault_type();
+		break;
+	case VBH_FAULT_KVP_SHORT:
+		kvp_fault_short();
 		break;
 	default:
 		if (f > VBH_FAULT_NONE && f < VBH_NFAULTS)

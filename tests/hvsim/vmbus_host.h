@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "devhost.h"
+
 /* Messages are byte arrays with the reference's offsets (vmbus_defs.h). */
 static inline void vbh_put16(uint8_t *m, unsigned off, uint16_t v) { memcpy(m + off, &v, 2); }
 static inline void vbh_put32(uint8_t *m, unsigned off, uint32_t v) { memcpy(m + off, &v, 4); }
@@ -37,7 +39,7 @@ static inline uint32_t vbh_get32(const uint8_t *m, unsigned off)
 #define VBH_CHANNELS	16
 #define VBH_GPADLS	32
 #define VBH_GPADL_PFNS	256	/* 1 MiB: ample for the rings of every device */
-#define VBH_PKT_MAX	4096
+#define VBH_PKT_MAX	(4096 + 16)	/* a 4 KiB message (DM 3.4) and its descriptor */
 
 struct vbh_chan;
 
@@ -149,6 +151,11 @@ enum vbh_fault {
 	VBH_FAULT_RESCIND_WITH_IO,	/* held, then the controller rescinded */
 	VBH_FAULT_SHORT_TRANSFER,	/* half the data, DATA_OVERRUN */
 	VBH_FAULT_BUSY,			/* SRB BUSY: the guest retries */
+	VBH_FAULT_BALLOON_SHORT,	/* a BALLOON_REQUEST shorter than its type */
+	VBH_FAULT_BALLOON_RANGES,	/* UNBALLOON_REQUESTs: too many ranges; pages never lent */
+	VBH_FAULT_KBD_SHORT,		/* a keystroke EVENT cut short */
+	VBH_FAULT_KBD_TYPE,		/* a keyboard message of no known type */
+	VBH_FAULT_KVP_SHORT,		/* a KVP request shorter than its header */
 	VBH_NFAULTS
 };
 
@@ -171,6 +178,9 @@ struct vbhost {
 	unsigned ndisks;
 	uint16_t scsi_max_version;	/* from the profile */
 	uint8_t bounce[64 * 1024];	/* guest pages that are not contiguous */
+	struct bal_host balloon;	/* Dynamic Memory, keyboard, KVP back-ends */
+	struct kbd_host kbd;
+	struct kvp_host kvp;
 	void (*log)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 };
 
@@ -208,6 +218,7 @@ int storvsp_enumerate(void);		/* ENUMERATE_BUS to the guest */
 
 /* ic_host.c */
 extern const struct vbh_ops ic_ops;
+int ic_send(struct vbh_chan *c, uint16_t type, const void *body, uint16_t n);
 int ic_shutdown(unsigned flags);
 int ic_time_sync(void);
 uint64_t ic_heartbeats_answered(void);

@@ -50,7 +50,7 @@ def clean_vmbus_exit(b, status=0):
 
 def current_host(b):
     p = clean_vmbus_exit(b) + util_devices_bound(b) + sc.need(
-        b.serial, 'vmbus: connected, version 5.3', 'vmbus: all offers bound, 5 channels open',
+        b.serial, 'vmbus: connected, version 5.3', 'vmbus: all offers bound, 7 channels open',
         'ic: shutdown: framework 3.0, service 3.2', 'ic: timesync: framework 3.0, service 4.0',
         'timesync: wall clock set from the host (sync)', 'hvsim: vmbus host: guest connected')
     if 'refused version' in b.serial:

@@ -241,6 +241,65 @@ static void largest_free_run(void **state)
 	assert_int_equal(len, P(23));
 }
 
+/* The balloon's lending: free -> lent -> free only, all or nothing, and
+ * every state's count exact. */
+static void lend_and_return(void **state)
+{
+	(void)state;
+	assert_int_equal(frame_lend(&fm, P(40), 4), 0);
+	assert_int_equal(fm.count[FRAME_LENT], 4);
+	assert_int_equal(fm.count[FRAME_FREE], 44);
+	assert_int_equal(frame_get(&fm, P(43)), FRAME_LENT);
+	/* lent frames are not free: not allocated, not lent again */
+	assert_int_equal(frame_lend(&fm, P(43), 2), -1);
+	assert_int_equal(frame_claim(&fm, P(41), 1, FRAME_OWNED), -1);
+	assert_int_equal(frame_free(&fm, P(41), 1), -1);
+	/* a range reaching past the lent ones comes back not at all */
+	assert_int_equal(frame_unlend(&fm, P(40), 5), -1);
+	assert_int_equal(frame_unlend(&fm, P(16), 1), -1);	/* absent */
+	assert_int_equal(fm.count[FRAME_LENT], 4);
+	assert_int_equal(frame_unlend(&fm, P(40), 4), 0);
+	assert_int_equal(fm.count[FRAME_LENT], 0);
+	assert_int_equal(fm.count[FRAME_FREE], 48);
+	/* past the map, unaligned, empty */
+	assert_int_equal(frame_lend(&fm, P(63), 2), -1);
+	assert_int_equal(frame_lend(&fm, P(40) + 1, 1), -1);
+	assert_int_equal(frame_lend(&fm, P(40), 0), -1);
+}
+
+static void free_runs_from_the_top(void **state)
+{
+	(void)state;
+	uint64_t len;
+	assert_int_equal(frame_claim(&fm, P(60), 1, FRAME_OWNED), 0);
+	assert_int_equal(frame_free_run_below(&fm, NFRAMES, 100, &len), P(61));
+	assert_int_equal(len, 3);
+	assert_int_equal(frame_free_run_below(&fm, 60, 100, &len), P(32));
+	assert_int_equal(len, 28);
+	assert_int_equal(frame_free_run_below(&fm, 60, 5, &len), P(55));
+	assert_int_equal(len, 5);
+	/* across the hole at 16-31, down to frame 1: frame 0 never */
+	assert_int_equal(frame_free_run_below(&fm, 32, 100, &len), P(1));
+	assert_int_equal(len, 15);
+	assert_int_equal(frame_free_run_below(&fm, 1, 100, &len), 0);
+	assert_int_equal(len, 0);
+}
+
+/* Hot-add: absent frames only, all or nothing, never frame 0. */
+static void add_absent_exactly(void **state)
+{
+	(void)state;
+	assert_int_equal(frame_add_absent(&fm, P(20), 4), 0);
+	assert_int_equal(fm.count[FRAME_FREE], 52);
+	assert_int_equal(frame_add_absent(&fm, P(20), 1), -1);		/* now free */
+	assert_int_equal(frame_add_absent(&fm, P(30), 4), -1);		/* reaches RAM */
+	assert_int_equal(frame_get(&fm, P(30)), FRAME_ABSENT);
+	assert_int_equal(frame_add_absent(&fm, 0, 1), -1);
+	assert_int_equal(frame_add_absent(&fm, P(63), 2), -1);		/* past the end */
+	assert_int_equal(fm.count[FRAME_FREE], 52);
+	assert_int_equal(fm.count[FRAME_ABSENT], 12);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +312,9 @@ int main(void)
 		cmocka_unit_test_setup(last_frame_of_the_map, setup),
 		cmocka_unit_test_setup(exact_runs_and_ties, setup),
 		cmocka_unit_test_setup(refusals_at_the_edges, setup),
+		cmocka_unit_test_setup(lend_and_return, setup),
+		cmocka_unit_test_setup(free_runs_from_the_top, setup),
+		cmocka_unit_test_setup(add_absent_exactly, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

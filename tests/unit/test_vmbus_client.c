@@ -113,7 +113,7 @@ static void assert_all_open(uint16_t shutdown_minor)
 		assert_int_equal(c->bad_packets, 0);
 		assert_int_equal(ch->bad_packets, 0);
 	}
-	assert_int_equal(guest_open_channels(), 5);
+	assert_int_equal(guest_open_channels(), 7);
 }
 
 /* ---- connection: version fallback on each profile (6.4, 6.13) ---- */
@@ -128,8 +128,8 @@ static void current_host_connects_at_5_3(void **state)
 	assert_int_equal(env.vbh.contacts, 1);
 	assert_int_equal(vmbus.msg_conn, 4);
 	assert_true(log_has("vmbus: connected, version 5.3"));
-	assert_false(log_has("refused"));
-	assert_true(log_has("vmbus: all offers bound, 5 channels open"));
+	assert_false(log_has("refused version"));	/* (KVP refuses the host's SET by design) */
+	assert_true(log_has("vmbus: all offers bound, 7 channels open"));
 	assert_all_open(2);
 	assert_int_equal(vmbus.bad_msgs, 0);
 	assert_int_equal(env.vbh.bad_msgs, 0);
@@ -177,7 +177,7 @@ static void older_host_without_connection_4(void **state)
 			 refused[i]);
 		assert_true(log_has(line));
 	}
-	assert_int_equal(guest_open_channels(), 5);
+	assert_int_equal(guest_open_channels(), 7);
 	assert_true(heartbeat_now());
 }
 
@@ -196,7 +196,7 @@ static void each_version_and_none(void **state)
 		assert_int_equal(vmbus.version, v[i]);
 		assert_int_equal(env.vbh.contacts, i + 1);
 		assert_int_equal(vmbus.msg_conn, v[i] >= 0x00050000 ? 4 : 1);
-		assert_int_equal(guest_open_channels(), 5);
+		assert_int_equal(guest_open_channels(), 7);
 		assert_true(heartbeat_now());
 		env_down();
 	}
@@ -424,7 +424,7 @@ static void fault_short_offer(void **state)
 	assert_int_equal(vmbus.bad_msgs, 1);
 	assert_null(guest_chan("kvp"));
 	env_poll();
-	assert_int_equal(guest_open_channels(), 4);
+	assert_int_equal(guest_open_channels(), 6);
 	assert_true(heartbeat_now());
 	assert_alive();
 }
@@ -441,7 +441,7 @@ static void fault_oversize_message(void **state)
 	assert_int_equal(vmbus.bad_msgs, 0);
 	assert_int_equal(hv.sint[HV_SINT_VMBUS].dropped, 0);
 	assert_true(vmbus.all_offers);
-	assert_int_equal(guest_open_channels(), 5);
+	assert_int_equal(guest_open_channels(), 7);
 	assert_true(heartbeat_now());
 	assert_alive();
 }
@@ -454,7 +454,7 @@ static void fault_unknown_type(void **state)
 	assert_true(log_has("vmbus: host message type 30583 (unknown), 16 bytes: "
 			    "unknown message type; dropped"));
 	assert_int_equal(vmbus.bad_msgs, 1);
-	assert_int_equal(guest_open_channels(), 5);
+	assert_int_equal(guest_open_channels(), 7);
 	assert_true(heartbeat_now());
 	assert_alive();
 }
@@ -483,7 +483,7 @@ static void fault_wrong_relid(void **state)
 	assert_int_equal(vmbus.bad_msgs, 2);
 	vmbus.reply.type = 0;
 	env_poll();
-	assert_int_equal(guest_open_channels(), 5);
+	assert_int_equal(guest_open_channels(), 7);
 	assert_alive();
 }
 
@@ -513,7 +513,7 @@ static void ring_fault(enum vbh_fault f, const char *why)
 	assert_int_equal(ch->state, VMBUS_CH_OFFERED);
 	assert_int_equal(vmbus_send(ch, VMBUS_PKT_DATA_INBAND, 0, 1, "x", 1), -1);
 	assert_false(heartbeat_now());
-	assert_int_equal(guest_open_channels(), 4);
+	assert_int_equal(guest_open_channels(), 6);
 	assert_int_equal(env.vbh.bad_msgs, 0);
 	assert_alive();
 }
@@ -552,8 +552,8 @@ static void fault_silent_open(void **state)
 	assert_int_equal(host.pages_freed, freed + 8);
 	for (unsigned i = 0; i < VBH_GPADLS; i++)
 		assert_false(env.vbh.gpadl[i].used && env.vbh.gpadl[i].relid == ch->relid);
-	assert_int_equal(guest_open_channels(), 4);
-	assert_int_equal(env.allocs, 4);	/* the failed probe kept no IC state */
+	assert_int_equal(guest_open_channels(), 6);
+	assert_int_equal(env.allocs, 6);	/* the failed probe kept no IC state */
 	assert_true(heartbeat_now());
 	assert_alive();
 }
@@ -614,8 +614,8 @@ static void rescind_during_open(enum vbh_fault f, const char *line_want)
 	assert_int_equal(host_chan("kvp")->state, VBH_FREE);
 	assert_int_equal(host.pages_freed, freed + 8);
 	assert_int_equal(env.vbh.bad_msgs, 0);
-	assert_int_equal(env.allocs, 4);
-	assert_int_equal(guest_open_channels(), 4);
+	assert_int_equal(env.allocs, 6);
+	assert_int_equal(guest_open_channels(), 6);
 	assert_true(heartbeat_now());
 	assert_alive();
 }
@@ -659,8 +659,8 @@ static void rescind_open_channel_with_request(void **state)
 	assert_int_equal(host.pages_freed, freed + 8);	/* closed, GPADL torn down */
 	assert_int_equal(env.vbh.released, 1);
 	assert_int_equal(env.vbh.bad_msgs, 0);
-	assert_int_equal(env.allocs, 4);		/* its IC state freed */
-	assert_int_equal(guest_open_channels(), 4);
+	assert_int_equal(env.allocs, 6);		/* its IC state freed */
+	assert_int_equal(guest_open_channels(), 6);
 	assert_alive();
 }
 
@@ -816,7 +816,7 @@ static void golden_host_decodes_contact_offers_gpadl_open(void **state)
 	put_le32(offer + 192, 0x10000 | relid);		/* its connection id */
 	assert_int_equal(take_reply(r), 196);
 	assert_memory_equal(r, offer, 196);
-	for (int i = 0; i < 4; i++) {	/* the other ICs and the SCSI controller */
+	for (int i = 0; i < 6; i++) {		/* the other ICs, balloon, keyboard, SCSI */
 		assert_int_equal(take_reply(r), 196);
 		assert_int_equal(r[0], 1);
 	}

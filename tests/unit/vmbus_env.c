@@ -19,6 +19,12 @@
 struct env env;
 struct acpi_info acpi;
 struct kopts kopts;
+/* The guest's frame map, for the balloon: frames 1 MiB..48 MiB free, the
+ * emulated host's held-back RAM (devhost.h) absent until a hot-add.  Its
+ * frames are bookkeeping only: the balloon never touches their bytes. */
+struct frame_map frames;
+static uint8_t frame_states[(HOTADD_BASE + HOTADD_SIZE) >> FRAME_SHIFT];
+uint64_t mem_usable_bytes;
 
 extern const struct initcall __start_host_initcall[], __stop_host_initcall[];
 
@@ -72,6 +78,26 @@ void kfree(void *p)
 	if (p)
 		env.allocs--;
 	free(p);
+}
+
+uint64_t kernel_build_id(void)
+{
+	return 0x0123456789abcdefull;
+}
+
+/* As kernel/mem.c: only the held-back range, only absent frames. */
+uint64_t mem_hot_add(uint64_t base, uint64_t n)
+{
+	uint64_t done = 0;
+	while (done < n) {
+		uint64_t at = base + done * FRAME_SIZE;
+		if (at < HOTADD_BASE || at >= HOTADD_BASE + HOTADD_SIZE ||
+		    frame_add_absent(&frames, at, 1) != 0)
+			break;
+		done++;
+	}
+	mem_usable_bytes += done * FRAME_SIZE;
+	return done;
 }
 
 void poll_add(void (*fn)(void))
@@ -172,6 +198,10 @@ void env_up(const struct hvsim_profile *p, int last_level)
 	env.power_jmp = NULL;
 	env.wall_ns = 1700000000ll * 1000000000ll;	/* the firmware's clock */
 	memset(&acpi, 0, sizeof(acpi));
+	acpi.s4 = env.s4;
+	frame_init(&frames, frame_states, sizeof(frame_states));
+	frame_add_free(&frames, 1 << 20, (48 << 20) - (1 << 20));
+	mem_usable_bytes = 47 << 20;
 	/* 2023-11-14 as the host's clock, 100 ns since 1601 */
 	vbh_init(&env.vbh, p->vmbus_version, 0x1234567812345678ull,
 		 (1700000000ull + 11644473600ull) * 10000000ull);
@@ -200,6 +230,8 @@ void env_down(void)
 		if (ch->priv && ch->drv && ch->drv->probe == ic_probe) {
 			kfree(ch->priv);
 			ch->priv = NULL;
+		} else if (ch->priv && ch->drv) {
+			ch->drv->remove(ch);	/* the balloon and keyboard state */
 		}
 	}
 	hv_teardown();
@@ -233,4 +265,9 @@ unsigned log_count(const char *s)
 void log_clear(void)
 {
 	host.log[0] = 0;
+}
+
+const char *host_log_text(void)
+{
+	return host.log;
 }

@@ -23,6 +23,7 @@ struct env {
 	jmp_buf *power_jmp;		/* where power_off/power_reset return to */
 	int64_t wall_ns;
 	unsigned allocs;		/* kmalloc'd blocks not freed */
+	bool s4;			/* ACPI S4 present (hibernation enabled) */
 };
 
 extern struct env env;
@@ -37,5 +38,6 @@ void env_idle_ms(unsigned ms);		/* cpu_idle for ms of guest time */
 bool log_has(const char *s);
 unsigned log_count(const char *s);
 void log_clear(void);
+const char *host_log_text(void);
 
 #endif
