@@ -31,7 +31,7 @@ def common(b):
     help` ran the demo's help, `kvp` shows the OS name, the faults were
     logged and survived."""
     p = vs.clean_vmbus_exit(b) + sc.need(
-        b.serial, 'vmbus: all offers bound, 6 channels open',
+        b.serial, 'vmbus: all offers bound, 7 channels open',
         'keyboard: protocol 1.0 accepted', 'balloon: protocol 2.0',
         HELP,
         'balloon: balloon (relid', 'message shorter than its type',   # balloon-short
