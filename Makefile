@@ -46,11 +46,14 @@ KASM    := $(wildcard kernel/*.S) $(wildcard hv/*.S)
 KOBJ_COMMON := $(KSRC:%.c=$(BUILD)/%.o) $(KASM:%.S=$(BUILD)/%.o) $(BUILD)/font.o
 # snapshot/ and Debian's LZ4 with the kernel's flags (issue 10; rules
 # under "hibernation image" below).
-SNAP_SRC := $(wildcard snapshot/*.c)
+SNAP_SRC := $(filter-out snapshot/ktest_%.c,$(wildcard snapshot/*.c))
 KOBJ_COMMON += $(SNAP_SRC:%.c=$(BUILD)/%.o) $(BUILD)/deps/lz4.o
 # The real kernel reaches the hypervisor through the instructions; the
 # hvsim test kernel through the emulated host (tests/hvsim).
 KOBJ    := $(KOBJ_COMMON) $(BUILD)/hv/seam_hw.o
+# (its self-test only in the plain kernel: the hvsim scenarios pin their
+# KTAP numbers)
+KOBJ    += $(BUILD)/snapshot/ktest_image.o
 SIMSRC  := $(HVSIM) tests/hvsim/kglue.c tests/hvsim/vmbus_host.c tests/hvsim/vmbus_hring.c \
 	tests/hvsim/ic_host.c tests/hvsim/admin.c
 KOBJ_SIM := $(KOBJ_COMMON) $(SIMSRC:%.c=$(BUILD)/%.o)
@@ -334,7 +337,7 @@ DEPS_INC  := $(BUILD)/deps/include
 LZ4_KFLAGS := -DLZ4_FREESTANDING=1 -DLZ4_memcpy=__builtin_memcpy \
 	-DLZ4_memmove=__builtin_memmove -DLZ4_memset=__builtin_memset \
 	-DLZ4_STATIC_LINKING_ONLY_DISABLE_MEMORY_ALLOCATION
-SNAP_KOBJ := $(SNAP_SRC:%.c=$(BUILD)/%.o)
+SNAP_KOBJ := $(SNAP_SRC:%.c=$(BUILD)/%.o) $(BUILD)/snapshot/ktest_image.o
 # The pure files, shared by the kernel, the host tests and the fuzz harness.
 SNAP_HOST := snapshot/image_csum.c snapshot/image_write.c snapshot/image_check.c \
 	snapshot/image_read.c

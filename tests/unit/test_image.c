@@ -235,6 +235,15 @@ static void read_error_is_kept(void **state)
 	env.fail_read = 0;
 }
 
+/* Pass 2 checks every record again: the disk may change in between. */
+static int count_page(void *ctx, uint64_t pfn, const void *data)
+{
+	(void)pfn;
+	(void)data;
+	(*(uint64_t *)ctx)++;
+	return 0;
+}
+
 /* Checksums right, meaning wrong: the structural checks of pass 1. */
 static struct img_map_entry *map_entry(uint64_t rec_index, uint32_t i)
 {
@@ -268,6 +277,24 @@ static void pfn_outside_ram(void **state)
 	assert_int_equal(restore(), IMG_R_PFN_RANGE);
 }
 
+/* A frame the kernel says is not RAM (a hole in the memory map). */
+static void pfn_not_ram(void **state)
+{
+	struct img_header h;
+	struct img_reader r;
+	uint8_t ram[NFRAMES / 8];
+	(void)state;
+	write_ok(NULL);
+	memset(ram, 0xff, sizeof(ram));
+	ram[300 / 8] &= (uint8_t)~(1u << (300 % 8));
+	assert_true(env.owned[300]);
+	assert_int_equal(ienv_check(&env, &h), IMG_OK);
+	ienv_reader(&env, &r, &h);
+	r.ram = ram;
+	assert_int_equal(img_read_pass1(&r), IMG_R_PFN_RANGE);
+	assert_int_equal(img_read_pass2(&r, count_page, &(uint64_t){ 0 }), IMG_R_PFN_RANGE);
+}
+
 static void bad_run_kind(void **state)
 {
 	(void)state;
@@ -289,8 +316,8 @@ static void block_does_not_match_map(void **state)
 	assert_true(why == IMG_R_BLOCK || why == IMG_R_MAP || why == IMG_R_COUNTS);
 }
 
-/* An LZ4 block that decodes to fewer bytes than its pages. */
-static void block_decodes_short(void **state)
+/* An LZ4 block that does not decode to its pages. */
+static void block_does_not_decode(void **state)
 {
 	struct img_header h;
 	struct img_record rec;
@@ -307,15 +334,6 @@ static void block_decodes_short(void **state)
 	env.disk[off + sizeof(rec)] ^= 0x10;	/* the first token's literal length */
 	ienv_reseal_all(&env);
 	assert_int_equal(restore(), IMG_R_BLOCK);
-}
-
-/* Pass 2 checks every record again: the disk may change in between. */
-static int count_page(void *ctx, uint64_t pfn, const void *data)
-{
-	(void)pfn;
-	(void)data;
-	(*(uint64_t *)ctx)++;
-	return 0;
 }
 
 static void pass2_checks_again(void **state)
@@ -487,9 +505,10 @@ int main(void)
 		T(read_error_is_kept),
 		T(duplicate_pfn),
 		T(pfn_outside_ram),
+		T(pfn_not_ram),
 		T(bad_run_kind),
 		T(block_does_not_match_map),
-		T(block_decodes_short),
+		T(block_does_not_decode),
 		T(pass2_checks_again),
 		T(pass2_callback_stops),
 		T(all_zero_pages),
