@@ -44,9 +44,16 @@ HVSIM    := tests/hvsim/core.c tests/hvsim/synic.c tests/hvsim/timers.c tests/hv
 KSRC    := $(wildcard kernel/*.c) $(HV_GUEST) $(wildcard vmbus/*.c) $(wildcard drivers/*.c) $(wildcard app/*.c)
 KASM    := $(wildcard kernel/*.S) $(wildcard hv/*.S)
 KOBJ_COMMON := $(KSRC:%.c=$(BUILD)/%.o) $(KASM:%.S=$(BUILD)/%.o) $(BUILD)/font.o
+# snapshot/ and Debian's LZ4 with the kernel's flags (issue 10; rules
+# under "hibernation image" below).
+SNAP_SRC := $(filter-out snapshot/ktest_%.c,$(wildcard snapshot/*.c))
+KOBJ_COMMON += $(SNAP_SRC:%.c=$(BUILD)/%.o) $(BUILD)/deps/lz4.o
 # The real kernel reaches the hypervisor through the instructions; the
 # hvsim test kernel through the emulated host (tests/hvsim).
 KOBJ    := $(KOBJ_COMMON) $(BUILD)/hv/seam_hw.o
+# (its self-test only in the plain kernel: the hvsim scenarios pin their
+# KTAP numbers)
+KOBJ    += $(BUILD)/snapshot/ktest_image.o
 SIMSRC  := $(HVSIM) tests/hvsim/kglue.c tests/hvsim/vmbus_host.c tests/hvsim/vmbus_hring.c \
 	tests/hvsim/ic_host.c tests/hvsim/admin.c \
 	tests/hvsim/balloon_host.c tests/hvsim/kbd_host.c tests/hvsim/kvp_host.c tests/hvsim/admin_dev.c \
@@ -226,6 +233,7 @@ run-kvm: deps all $(RUN_VARS)
 
 UNIT_TESTS := frame heap aml fmt cmdline bootmem elfimage hv
 UNIT_TESTS += vmbus_ring vmbus_wire vmbus_client scsi gpt virtq storvsc balloon kbd kvp
+UNIT_TESTS += image image_check restore_plan
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikernel -Iboot -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
@@ -286,6 +294,7 @@ coverage: deps all
 # per harness: "fuzz: NAME execs=N crashes=N" (non-zero exit on a crash).
 FUZZ_SECONDS ?= 60
 FUZZ_HARNESSES := vmbus_ring vmbus_msg ic scsi vmbus_dispatch gpt storvsc balloon kbd kvp
+FUZZ_HARNESSES += image_reader
 FUZZ_BINS := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
@@ -329,10 +338,64 @@ bench: deps all
 	python3 tests/bench.py --build $(BUILD) --ovmf-code $(OVMF_CODE) --ovmf-vars $(OVMF_VARS) \
 		--mem $(MEM)
 
+# --- hibernation image (issue 10) -----------------------------------------
+
+# LZ4 from Debian's source package, fetched by apt-get source at build
+# time (scripts/lz4.sh), never kept in the repository.  The kernel gets
+# its own object: freestanding, the kernel's flags, no allocation (only
+# the extState entry points are called, with a state in volatile memory).
+# xxHash is libxxhash-dev's header.  DEPS_INC links both headers, and only
+# them, for code that includes <lz4.h> or <xxhash.h>: lz4's tarball has an
+# xxhash.h of its own, which must not be found instead.
+LZ4_DIR   := $(BUILD)/deps/lz4
+LZ4_STAMP := $(LZ4_DIR)/.fetched
+LZ4_SRC   := $(LZ4_DIR)/lib/lz4.c
+DEPS_INC  := $(BUILD)/deps/include
+LZ4_KFLAGS := -DLZ4_FREESTANDING=1 -DLZ4_memcpy=__builtin_memcpy \
+	-DLZ4_memmove=__builtin_memmove -DLZ4_memset=__builtin_memset \
+	-DLZ4_STATIC_LINKING_ONLY_DISABLE_MEMORY_ALLOCATION
+SNAP_KOBJ := $(SNAP_SRC:%.c=$(BUILD)/%.o) $(BUILD)/snapshot/ktest_image.o
+# The pure files, shared by the kernel, the host tests and the fuzz harness.
+SNAP_HOST := snapshot/image_csum.c snapshot/image_write.c snapshot/image_check.c \
+	snapshot/image_read.c
+
+$(LZ4_STAMP): scripts/lz4.sh | $(DEPS_STAMP)
+	sh scripts/lz4.sh $(LZ4_DIR)
+	@touch $@ && touch -r $@ $(LZ4_SRC)
+$(LZ4_SRC): $(LZ4_STAMP) ;
+
+$(DEPS_INC)/.linked: $(LZ4_STAMP)
+	@mkdir -p $(DEPS_INC)
+	ln -sf $(abspath $(LZ4_DIR))/lib/lz4.h $(DEPS_INC)/lz4.h
+	ln -sf /usr/include/xxhash.h $(DEPS_INC)/xxhash.h
+	@touch $@
+
+$(BUILD)/deps/lz4.o: $(LZ4_SRC) $(NEWLIB_STAMP) Makefile
+	$(CC) $(KCFLAGS) $(LZ4_KFLAGS) -c $< -o $@
+
+$(SNAP_KOBJ): KCFLAGS += -I$(DEPS_INC)
+$(SNAP_KOBJ): $(DEPS_INC)/.linked
+
+$(BUILD)/tests/test_image $(BUILD)/tests/test_image_check: $(SNAP_HOST) $(LZ4_SRC) tests/unit/image_env.c \
+	$(DEPS_INC)/.linked
+$(BUILD)/tests/test_image $(BUILD)/tests/test_image_check: HOST_CFLAGS += -I$(DEPS_INC)
+$(BUILD)/tests/test_restore_plan: snapshot/restore_plan.c
+$(UNIT_BINS) $(FUZZ_BINS): $(wildcard snapshot/*.h)
+
+$(BUILD)/fuzz/fuzz_image_reader: $(SNAP_HOST) $(LZ4_SRC) $(DEPS_INC)/.linked
+$(BUILD)/fuzz/fuzz_image_reader: FUZZ_CFLAGS += -I$(DEPS_INC)
+
+# The fuzz seeds come from real images made by this host tool:
+#   build/tools/mkimgseed tests/fuzz/corpus/image_reader
+$(BUILD)/tools/mkimgseed: tests/fuzz/mkimgseed.c $(SNAP_HOST) $(LZ4_SRC) $(DEPS_INC)/.linked
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 $(WARN) -I$(DEPS_INC) -o $@ $(filter %.c,$^)
+
 clean:
 	rm -rf $(filter-out $(NEWLIB) $(DEPS_STAMP),$(wildcard $(BUILD)/*))
 
 distclean:
 	rm -rf $(BUILD)
 
+-include $(wildcard $(BUILD)/snapshot/*.d $(BUILD)/deps/*.d)
 -include $(wildcard $(BUILD)/kernel/*.d $(BUILD)/hv/*.d $(BUILD)/vmbus/*.d $(BUILD)/drivers/*.d $(BUILD)/app/*.d $(BUILD)/boot/*.d $(BUILD)/tests/hvsim/*.d)

@@ -4,7 +4,7 @@
 set -eu
 PKGS="gcc make binutils python3 gnu-efi qemu-system-x86 ovmf mtools dosfstools
 gdisk qemu-utils newlib-source libcmocka-dev console-setup-linux xz-utils
-libxxhash-dev clang llvm socat"
+libxxhash-dev clang llvm socat dpkg-dev"
 
 missing=""
 for p in $PKGS; do
