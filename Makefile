@@ -257,8 +257,9 @@ $(BUILD)/tests/test_storvsc: drivers/storvsc_status.c drivers/scsi.c
 VMBUS_HOST := tests/hvsim/vmbus_host.c tests/hvsim/vmbus_hring.c tests/hvsim/ic_host.c \
 	tests/hvsim/balloon_host.c tests/hvsim/kbd_host.c tests/hvsim/kvp_host.c \
 	tests/hvsim/storvsp.c
-# (drivers/ without the PCI and virtio ones, which need the hardware)
-VMBUS_DRIVERS := $(filter-out drivers/pci.c drivers/virtio%.c drivers/virtq.c drivers/blktest.c,\
+# (drivers/ without the PCI and virtio ones, which need the hardware, and the
+# application API)
+VMBUS_DRIVERS := $(filter-out drivers/pci.c drivers/virtio%.c drivers/virtq.c drivers/blktest.c drivers/blk_api.c,\
 	$(wildcard drivers/*.c))
 # (also fuzz_vmbus_dispatch's; none of it needs cmocka)
 VMBUS_ENV_SRC := $(HV_GUEST) $(HVSIM) $(wildcard vmbus/*.c) $(VMBUS_DRIVERS) \

@@ -323,6 +323,16 @@ static int disk_test(void)
 		printf("disk test: refused: %s is smaller than %u MiB\n", d.name, SCRATCH_MIB);
 		return -1;
 	}
+	int img = dormant_disk_image(d.name);
+	if (img != 0) {
+		if (img > 0)
+			printf("disk test: refused: %s holds a hibernation image; resume it first, or "
+			       "start from a new disk (make run FRESH=1)\n", d.name);
+		else
+			printf("disk test: refused: %s: reading its first sectors: %s\n", d.name,
+			       dormant_disk_error(img));
+		return -1;
+	}
 	uint64_t first = d.sectors - (uint64_t)per * SCRATCH_MIB;
 	uint32_t *buf = malloc(1u << 20), *back = malloc(1u << 20);
 	if (!buf || !back) {

@@ -6,6 +6,7 @@
 
 #include "dormant.h"	/* first: kernel.h defines noreturn */
 #include "../kernel/kernel.h"
+#include "../snapshot/image_check.h"
 #include "blk.h"
 #include "gpt.h"
 
@@ -66,4 +67,21 @@ int dormant_disk_flush(const char *name)
 const char *dormant_disk_error(int status)
 {
 	return blk_status_name(status);
+}
+
+/* Whether the device's first 4 KiB hold a well-formed hibernation image
+ * header (snapshot/image_wire.h): 1 or 0, or a negative status. */
+int dormant_disk_image(const char *name)
+{
+	struct blk_dev *d = blk_find(name);
+	if (!d)
+		return BLK_E_GONE;
+	if (IMG_HEADER_AREA % d->sector_size || d->sectors * d->sector_size < IMG_HEADER_AREA)
+		return 0;
+	uint8_t *area = kmalloc(IMG_HEADER_AREA);
+	int st = blk_read(d, 0, IMG_HEADER_AREA / d->sector_size, area);
+	if (st == BLK_OK)
+		st = img_header_valid(area, d->sectors * d->sector_size);
+	kfree(area);
+	return st;
 }

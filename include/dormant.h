@@ -53,6 +53,9 @@ int dormant_disk_read(const char *name, uint64_t sector, uint32_t count, void *b
 int dormant_disk_write(const char *name, uint64_t sector, uint32_t count, const void *buf);
 int dormant_disk_flush(const char *name);
 const char *dormant_disk_error(int status);
+/* 1 when the device holds a well-formed hibernation image (of any build),
+ * 0 when not, or a negative status from reading it. */
+int dormant_disk_image(const char *name);
 
 void dormant_poweroff(void) __attribute__((noreturn));
 void dormant_reboot(void) __attribute__((noreturn));

@@ -177,3 +177,15 @@ enum img_reason img_check_header(const void *area, const struct img_header *now,
 	*out = h;
 	return IMG_OK;
 }
+
+/* A well-formed image whatever machine wrote it: checked against its own
+ * identity, so only the format can fail.  What must not be overwritten
+ * lightly (the demo's `disk test` refuses to): an image of another build
+ * or memory size is kept for the machine that can resume it. */
+bool img_header_valid(const void *area, uint64_t capacity)
+{
+	struct img_header self, h;
+	unsigned notes;
+	memcpy(&self, area, sizeof(self));
+	return img_check_header(area, &self, capacity, &h, &notes) == IMG_OK;
+}

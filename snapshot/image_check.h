@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+#include <stdbool.h>
+
 #include "image_wire.h"
 
 enum img_reason {
@@ -71,6 +73,10 @@ const char *img_note_str(unsigned note);	/* one IMG_NOTE_* bit */
  */
 enum img_reason img_check_header(const void *area, const struct img_header *now,
 				 uint64_t capacity, struct img_header *h, unsigned *notes);
+
+/* True when the area holds a well-formed header of an image that fits
+ * capacity, whichever machine or build wrote it. */
+bool img_header_valid(const void *area, uint64_t capacity);
 
 /* The RAM ranges digest: XXH64 over n (base, length) pairs. */
 uint64_t img_ram_digest(const uint64_t (*ranges)[2], uint32_t n);

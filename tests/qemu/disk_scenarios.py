@@ -151,10 +151,35 @@ def scratch_disk(mib):
     return prepare
 
 
+def plant_image(img):
+    """A well-formed hibernation image (a fuzz seed made by
+    tests/fuzz/mkimgseed.c, without its flags byte) at the start of the
+    hibernation partition, sector 133120 of the built image."""
+    seed = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fuzz', 'corpus',
+                        'image_reader', 'mixed')
+    with open(seed, 'rb') as f:
+        image = f.read()[1:]
+    with open(img, 'r+b') as f:
+        f.seek(133120 * SECTOR)
+        f.write(image)
+
+
+def refuses_image(b):
+    """`disk test` leaves a partition that holds an image alone."""
+    p = need(b.serial, 'disk test: refused: vda2 holds a hibernation image; resume it first',
+             'dormant: exit status 0')
+    if 'MiB verified' in b.serial:
+        p.append('disk test wrote over a hibernation image')
+    return p
+
+
 VERIFIED = 'MiB verified'
 FAILED = 'disk test: sda2: '
 
 ALL = [
+    Scenario('disk/disk-test-refuses-an-image', refuses_image, cmdline='test -- --run-for 60',
+             timeout=120, prepare=lambda build: {'patch': plant_image},
+             inputs=[('demo running', 'disk test\r'), ('disk test: ', 'exit 0\r')]),
     Scenario('disk/hvsim-storvsc-faults', hvsim_storvsc, image='dormant-hvsim.img', com2=True,
              prepare=scratch_disk(8), cmdline='test iotimeout=3 -- --run-for 150', timeout=200,
              steps=[('wait', 'demo running'), ('type', 'disk\r'), ('wait', 'hibernate on sda'),

@@ -147,7 +147,7 @@ def disk_args(img, bus, extra_disks):
 def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
          extra=(), kernel='default', timeout=60, until=None, inputs=(),
          log=None, image='dormant.img', serial='stdio', steps=(), com2=False,
-         disk_bus=None, extra_disks=()):
+         disk_bus=None, extra_disks=(), patch=None):
     """Boot and wait for QEMU to exit, for the regex-free substring 'until'
     to appear on the serial port, or for the timeout.  'inputs' is a list of
     (after_substring, text) pairs typed on the serial console.
@@ -171,6 +171,8 @@ def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
     port = None
     try:
         img = make_image(build, workdir, cmdline, kernel, image)
+        if patch:
+            patch(img)      # the test changes the disk before QEMU starts
         vars_copy = os.path.join(workdir, 'vars.fd')
         shutil.copyfile(ovmf_vars, vars_copy)
         cmd = ['qemu-system-x86_64', '-machine', 'q35', '-accel', 'tcg',

@@ -130,6 +130,24 @@ static void no_image(void **state)
 	assert_int_equal(img_reason_class(IMG_R_NONE), IMG_C_NONE);
 }
 
+/* img_header_valid: any well-formed image counts, whoever wrote it; a
+ * damaged or absent one does not. */
+static void header_valid_whoever_wrote_it(void **state)
+{
+	(void)state;
+	assert_true(img_header_valid(env.disk, env.capacity));
+	img()->kernel_checksum ^= 1;		/* another build ... */
+	img()->ram_bytes *= 2;			/* ... on another machine */
+	ienv_reseal_header(&env);
+	assert_true(img_header_valid(env.disk, env.capacity));
+	assert_false(img_header_valid(env.disk, img()->total_bytes - 1));	/* cut short */
+	env.disk[300] ^= 1;
+	assert_false(img_header_valid(env.disk, env.capacity));
+	env.disk[300] ^= 1;
+	memset(env.disk, 0, 8);
+	assert_false(img_header_valid(env.disk, env.capacity));
+}
+
 /* ---- identity, changed on this machine --------------------------------- */
 
 static void n_build(struct img_header *n) { n->kernel_checksum ^= 1; }
@@ -272,6 +290,7 @@ int main(void)
 		T(format_fields),
 		T(header_checksum),
 		T(no_image),
+		T(header_valid_whoever_wrote_it),
 		T(identity_fields),
 		T(hypervisor_present_now),
 		T(features_beyond_the_mask),
