@@ -9,7 +9,7 @@ cc=clang
 profdata=$(command -v llvm-profdata || command -v llvm-profdata-14)
 cov=$(command -v llvm-cov || command -v llvm-cov-14)
 # -Wno-format: the tests pass out-of-range values to %hh/%h on purpose.
-flags="-std=gnu11 -O0 -g -Wall -Wextra -Werror -Wno-format -Wno-format-security -Ikernel -Iboot -fprofile-instr-generate -fcoverage-mapping"
+flags="-std=gnu11 -O0 -g -Wall -Wextra -Werror -Wno-format -Wno-format-security -Ikernel -Iboot -Ibuild/deps/include -fprofile-instr-generate -fcoverage-mapping"
 hv="hv/clock.c hv/crash.c hv/detect.c hv/hv.c hv/hypercall.c hv/stimer.c hv/synic.c"
 hvsim="tests/hvsim/core.c tests/hvsim/synic.c tests/hvsim/timers.c tests/hvsim/seam.c tests/unit/hv_host.c"
 
@@ -19,7 +19,12 @@ rm -f "$out"/*.profraw
 tests="frame:kernel/frame.c heap:kernel/heap.c aml:kernel/aml.c fmt:kernel/fmt.c
 cmdline:kernel/cmdline.c,kernel/fmt.c bootmem:boot/bootmem.c elfimage:boot/elfimage.c
 hv:$(echo $hv $hvsim | tr ' ' ',')
-gpt:drivers/gpt.c,drivers/crc32.c,drivers/gpt_scan.c,drivers/blk.c,kernel/fmt.c"
+gpt:drivers/gpt.c,drivers/crc32.c,drivers/gpt_scan.c,drivers/blk.c,kernel/fmt.c
+scsi:drivers/scsi.c storvsc:drivers/storvsc_status.c,drivers/scsi.c
+kbd:drivers/kbd_decode.c kvp:drivers/kvp_pool.c,kernel/fmt.c
+image:snapshot/image_csum.c,snapshot/image_write.c,snapshot/image_check.c,snapshot/image_read.c,build/deps/lz4/lib/lz4.c,tests/unit/image_env.c
+image_check:snapshot/image_csum.c,snapshot/image_write.c,snapshot/image_check.c,snapshot/image_read.c,build/deps/lz4/lib/lz4.c,tests/unit/image_env.c
+restore_plan:snapshot/restore_plan.c"
 objs=""
 for t in $tests; do
 	name=${t%%:*}
@@ -37,4 +42,6 @@ objs=${objs# -object }
 $cov report -instr-profile="$out/all.profdata" $objs \
 	-show-branch-summary -show-region-summary=false -show-functions=false \
 	kernel/frame.c kernel/heap.c kernel/aml.c kernel/fmt.c kernel/cmdline.c \
-	boot/bootmem.c boot/elfimage.c $hv drivers/gpt.c drivers/crc32.c drivers/gpt_scan.c
+	boot/bootmem.c boot/elfimage.c $hv drivers/gpt.c drivers/crc32.c drivers/gpt_scan.c \
+	drivers/scsi.c drivers/storvsc_status.c drivers/kbd_decode.c drivers/kvp_pool.c \
+	snapshot/image_write.c snapshot/image_check.c snapshot/image_read.c snapshot/restore_plan.c

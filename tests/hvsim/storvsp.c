@@ -257,25 +257,27 @@ static int read_write(struct vbh_chan *c, struct srb *s)
 		check(c, s, SC_SK_ILLEGAL_REQUEST, 0x24, 0);	/* invalid field in CDB */
 		return 0;
 	}
-	if (fault(VBH_FAULT_NO_COMPLETION)) {
+	/* Faults hit writes only: reads come at times a test does not
+	 * choose (rescans, the image check before a disk test). */
+	if (write && fault(VBH_FAULT_NO_COMPLETION)) {
 		log_(c, "fault: this request is never completed", (uint32_t)lba);
 		return 1;
 	}
-	if (fault(VBH_FAULT_RESCIND_WITH_IO)) {
+	if (write && fault(VBH_FAULT_RESCIND_WITH_IO)) {
 		log_(c, "fault: request held, controller rescinded", (uint32_t)lba);
 		vbh_rescind(c->dev->name);
 		return 1;
 	}
-	if (fault(VBH_FAULT_BUSY)) {
+	if (write && fault(VBH_FAULT_BUSY)) {
 		status(s, SP_SRB_BUSY, SC_GOOD);
 		return 0;
 	}
-	if (fault(VBH_FAULT_SRB_ERROR)) {
-		/* SBC-3: unrecovered read error 11/00, write error 0c/00 */
-		check(c, s, SC_SK_MEDIUM_ERROR, write ? 0x0c : 0x11, 0);
+	if (write && fault(VBH_FAULT_SRB_ERROR)) {
+		/* SBC-3: write error 0c/00 */
+		check(c, s, SC_SK_MEDIUM_ERROR, 0x0c, 0);
 		return 0;
 	}
-	bool short_xfer = fault(VBH_FAULT_SHORT_TRANSFER) && count > 1;
+	bool short_xfer = write && count > 1 && fault(VBH_FAULT_SHORT_TRANSFER);
 	if (short_xfer)
 		count /= 2;
 	if (count && rw(s, write, lba, count) != 0) {

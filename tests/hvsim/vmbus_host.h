@@ -145,7 +145,7 @@ enum vbh_fault {
 	VBH_FAULT_SILENT,		/* never answer the next request */
 	VBH_FAULT_RESCIND_ON_OPEN,	/* rescind instead of OPENCHANNEL_RESULT */
 	VBH_FAULT_RESCIND_ON_GPADL,	/* rescind instead of GPADL_CREATED */
-	/* storvsp: each hits the next READ or WRITE */
+	/* storvsp: each hits the next WRITE */
 	VBH_FAULT_SRB_ERROR,		/* CHECK CONDITION, medium error sense */
 	VBH_FAULT_NO_COMPLETION,	/* never completed */
 	VBH_FAULT_RESCIND_WITH_IO,	/* held, then the controller rescinded */
