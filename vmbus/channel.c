@@ -131,49 +131,16 @@ static void signal_host(struct vmbus_channel *ch)
 			hv_status_name(st));
 }
 
-int vmbus_send(struct vmbus_channel *ch, uint16_t type, uint16_t flags, uint64_t xid,
-	       const void *data, uint32_t len)
+/* Header and payload into the outbound ring, then the signal 7.2 asks
+ * for: 0; -1 when the channel is unusable; -2 when the ring is full now
+ * (the caller may retry later). */
+static int send_pieces(struct vmbus_channel *ch, const void *hdr, uint32_t hdr_len,
+		       const void *data, uint32_t len)
 {
-	struct vmbus_pkt_desc d;
 	bool sig;
-	if (ch->state != VMBUS_CH_OPEN || ch->dead)
-		return -1;
-	int r = type == VMBUS_PKT_COMP ? vmbus_pkt_completion(&d, xid, len)
-				       : vmbus_pkt_inband(&d, xid, flags, len);
-	if (r != VMBUS_RING_OK)
-		return -1;
-	struct vmbus_ring_piece pieces[2] = { { &d, sizeof(d) }, { data, len } };
-	uint64_t f = irq_save();	/* one writer: the interrupt path sends too */
-	r = vmbus_ring_write(&ch->out, pieces, 2, false, &sig);
-	irq_restore(f);
-	if (vmbus_ring_corrupt(r)) {
-		vmbus_channel_fail(ch, vmbus_ring_strerror(r));
-		return -1;
-	}
-	if (r != VMBUS_RING_OK)
-		return -2;	/* FULL: the caller may retry later */
-	ch->packets_out++;
-	if (sig)
-		signal_host(ch);
-	return 0;
-}
-
-/* One GPA-direct packet (8.3): the descriptor and range list are built
- * in the caller's scratch (hdr, cap bytes), then data follows them. */
-int vmbus_send_gpa(struct vmbus_channel *ch, uint64_t xid, const struct vmbus_gpa_buf *buf,
-		   void *hdr, uint32_t cap, const void *data, uint32_t len)
-{
-	uint32_t hdr_len;
-	bool sig;
-	if (ch->state != VMBUS_CH_OPEN || ch->dead)
-		return -1;
-	int r = vmbus_pkt_gpa_direct(hdr, cap, xid, VMBUS_PKT_FLAG_COMPLETION_REQUESTED, buf, 1,
-				     len, &hdr_len);
-	if (r != VMBUS_RING_OK)
-		return -1;
 	struct vmbus_ring_piece pieces[2] = { { hdr, hdr_len }, { data, len } };
-	uint64_t f = irq_save();
-	r = vmbus_ring_write(&ch->out, pieces, 2, false, &sig);
+	uint64_t f = irq_save();	/* one writer: the interrupt path sends too */
+	int r = vmbus_ring_write(&ch->out, pieces, 2, false, &sig);
 	irq_restore(f);
 	if (vmbus_ring_corrupt(r)) {
 		vmbus_channel_fail(ch, vmbus_ring_strerror(r));
@@ -185,6 +152,34 @@ int vmbus_send_gpa(struct vmbus_channel *ch, uint64_t xid, const struct vmbus_gp
 	if (sig)
 		signal_host(ch);
 	return 0;
+}
+
+int vmbus_send(struct vmbus_channel *ch, uint16_t type, uint16_t flags, uint64_t xid,
+	       const void *data, uint32_t len)
+{
+	struct vmbus_pkt_desc d;
+	if (ch->state != VMBUS_CH_OPEN || ch->dead)
+		return -1;
+	int r = type == VMBUS_PKT_COMP ? vmbus_pkt_completion(&d, xid, len)
+				       : vmbus_pkt_inband(&d, xid, flags, len);
+	if (r != VMBUS_RING_OK)
+		return -1;
+	return send_pieces(ch, &d, sizeof(d), data, len);
+}
+
+/* One GPA-direct packet (8.3): the descriptor and range list are built
+ * in the caller's scratch (hdr, cap bytes), then data follows them. */
+int vmbus_send_gpa(struct vmbus_channel *ch, uint64_t xid, const struct vmbus_gpa_buf *buf,
+		   void *hdr, uint32_t cap, const void *data, uint32_t len)
+{
+	uint32_t hdr_len;
+	if (ch->state != VMBUS_CH_OPEN || ch->dead)
+		return -1;
+	int r = vmbus_pkt_gpa_direct(hdr, cap, xid, VMBUS_PKT_FLAG_COMPLETION_REQUESTED, buf, 1,
+				     len, &hdr_len);
+	if (r != VMBUS_RING_OK)
+		return -1;
+	return send_pieces(ch, hdr, hdr_len, data, len);
 }
 
 int vmbus_recv(struct vmbus_channel *ch, void *buf, uint32_t cap, uint32_t *len)

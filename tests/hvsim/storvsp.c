@@ -59,6 +59,7 @@ struct srb {
 	uint32_t len;			/* data_transfer_length */
 	const uint64_t *pfns;		/* NULL: no data */
 	uint32_t offset;		/* in the first page */
+	uint32_t npfn;
 	uint32_t done;			/* bytes moved */
 	struct vbh_disk *disk;		/* NULL: absent LUN */
 };
@@ -72,19 +73,7 @@ static void put_be64(uint8_t *p, uint64_t v) { put_be32(p, (uint32_t)(v >> 32));
 /* Copy between the guest's buffer (byte 'at' of it) and b. */
 static void guest_copy(const struct srb *s, uint32_t at, void *b, uint32_t n, bool to_guest)
 {
-	uint8_t *p = b;
-	uint64_t off = (uint64_t)s->offset + at;
-	while (n) {
-		uint32_t in = (uint32_t)(off % PAGE), k = PAGE - in < n ? PAGE - in : n;
-		uint8_t *g = (uint8_t *)(uintptr_t)(s->pfns[off / PAGE] * PAGE + in);
-		if (to_guest)
-			memcpy(g, p, k);
-		else
-			memcpy(p, g, k);
-		p += k;
-		off += k;
-		n -= k;
-	}
+	vbh_pfn_copy(s->pfns, s->npfn, (uint64_t)s->offset + at, b, n, to_guest);
 }
 
 /* Answer data: at most what the guest's buffer holds. */
@@ -127,9 +116,8 @@ static int rw(struct srb *s, bool write, uint64_t lba, uint32_t count)
 {
 	struct vbh_disk *d = s->disk;
 	uint32_t ss = d->sector_size;
-	uint32_t npfn = (s->offset + s->len + PAGE - 1) / PAGE;
 	bool contiguous = true;
-	for (uint32_t i = 1; i < npfn; i++)
+	for (uint32_t i = 1; i < s->npfn; i++)
 		contiguous &= s->pfns[i] == s->pfns[0] + i;
 	uint32_t chunk = contiguous ? d->max_bytes : sizeof(vbhost->bounce);
 	chunk -= chunk % ss;
@@ -378,6 +366,7 @@ static void srb(struct vbh_chan *c, const uint8_t *pkt, uint32_t off, uint8_t *p
 			return;
 		}
 		s.pfns = (const uint64_t *)(pkt + SP_GPA_PFNS);
+		s.npfn = (uint32_t)npfn;
 	} else if (s.len) {
 		fatal(c, "in-band SRB with a data length", s.len);
 		return;

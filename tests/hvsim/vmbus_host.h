@@ -204,6 +204,8 @@ const char *vbh_fault_name(enum vbh_fault f);
 enum vbh_fault vbh_fault_by_name(const char *name);
 
 /* vmbus_hring.c */
+bool vbh_pfn_copy(const uint64_t *pfn, uint64_t npfn, uint64_t off, void *buf, uint32_t n,
+		  bool to_guest);
 bool vbh_gpadl_copy(const struct vbh_gpadl *g, uint64_t off, void *buf, uint32_t n, bool to_guest);
 int vbh_ring_read(struct vbh_chan *c, uint8_t *pkt, uint32_t cap, uint32_t *len);
 int vbh_ring_write(struct vbh_chan *c, uint16_t type, uint16_t flags, uint64_t xid,

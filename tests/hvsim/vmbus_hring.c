@@ -15,17 +15,20 @@
 
 #define PAGE	4096u
 
-bool vbh_gpadl_copy(const struct vbh_gpadl *g, uint64_t off, void *buf, uint32_t n,
-		    bool to_guest)
+/* Bytes at 'off' of guest memory named page by page (a GPADL's list, a
+ * GPA range): the pages need not be contiguous, so each is reached on its
+ * own; false when the range runs past the list. */
+bool vbh_pfn_copy(const uint64_t *pfn, uint64_t npfn, uint64_t off, void *buf, uint32_t n,
+		  bool to_guest)
 {
 	uint8_t *b = buf;
 	while (n) {
 		uint64_t page = off / PAGE;
-		if (page >= g->npfn)
+		if (page >= npfn)
 			return false;
 		uint32_t in_page = (uint32_t)(off % PAGE);
 		uint32_t chunk = PAGE - in_page < n ? PAGE - in_page : n;
-		uint8_t *gpa = (uint8_t *)(uintptr_t)(g->pfn[page] * PAGE + in_page);
+		uint8_t *gpa = (uint8_t *)(uintptr_t)(pfn[page] * PAGE + in_page);
 		if (to_guest)
 			memcpy(gpa, b, chunk);
 		else
@@ -35,6 +38,12 @@ bool vbh_gpadl_copy(const struct vbh_gpadl *g, uint64_t off, void *buf, uint32_t
 		n -= chunk;
 	}
 	return true;
+}
+
+bool vbh_gpadl_copy(const struct vbh_gpadl *g, uint64_t off, void *buf, uint32_t n,
+		    bool to_guest)
+{
+	return vbh_pfn_copy(g->pfn, g->npfn, off, buf, n, to_guest);
 }
 
 static struct vbh_gpadl *gpadl_of(const struct vbh_ring *r)
