@@ -11,9 +11,14 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "dormant.h"	/* first: kernel.h defines noreturn */
 #include "../kernel/initcall.h"
 #include "../kernel/kernel.h"
+#include "../drivers/blk.h"
+#include "../drivers/gpt.h"
 #include "bitmap.h"
+#include "blkio.h"
+#include "ident.h"
 #include "image_check.h"
 #include "image_read.h"
 #include "image_write.h"
@@ -135,3 +140,87 @@ static bool t_image_lz4(void)
 	return true;
 }
 KTEST("snapshot_image_lz4", t_image_lz4);
+
+/* The same pages through the real disk path: this machine's identity,
+ * the writer's sink on the hibernation partition (virtio-blk here), the
+ * header checked against this machine, both passes reading the disk; then
+ * the image invalidated, as a resume will (header area zeroed, flushed). */
+static struct blk_dev *hibernation_partition(void)
+{
+	for (unsigned i = 0; i < blk_count(); i++) {
+		struct blk_dev *d = blk_get(i);
+		const char *t = d->parent ? gpt_type_name(d->part_type) : NULL;
+		if (t && strcmp(t, "hibernate") == 0)
+			return d;
+	}
+	return NULL;
+}
+
+static bool t_image_on_disk(void)
+{
+	struct blk_dev *d = hibernation_partition();
+	CHECK(d != NULL);
+	size_t work = img_write_work_size();
+	struct img_write_mem mem = { vpages(work), work, vpages(4 * IMG_WRITE_OUT_MIN),
+				     4 * IMG_WRITE_OUT_MIN };
+	kt.src = vpages(NPAGES * PAGE_SIZE);
+	kt.back = vpages(NPAGES * PAGE_SIZE);
+	uint8_t *rbuf = vpages(IMG_READ_BUF_MIN), *rpages = vpages(IMG_BLOCK_BYTES);
+	uint8_t *targets = vpages(PAGE_SIZE), *area = vpages(IMG_HEADER_AREA);
+	for (size_t i = 0; i < NPAGES * PAGE_SIZE; i++)
+		kt.src[i] = (uint8_t)(i * 7 + i / PAGE_SIZE);
+	memset(kt.src + 4 * PAGE_SIZE, 0, PAGE_SIZE);
+
+	struct img_header id;
+	snap_identity(&id);
+	kprintf("# identity: RAM %lu MiB, digest %016lx, CPU %.12s signature %x, hypervisor %s\n",
+		id.ram_bytes >> 20, id.ram_digest, (const char *)id.cpu_vendor, id.cpu_signature,
+		id.hv_present ? "present" : "absent");
+	CHECK(id.kernel_checksum == kernel_build_id() && id.ram_bytes >= mem_usable_bytes);
+	/* The features relied on that every x86-64 CPU has are there now. */
+	CHECK((id.cpu_feat_value[IMG_CPU_1_EDX] & id.cpu_feat_mask[IMG_CPU_1_EDX]) ==
+	      id.cpu_feat_mask[IMG_CPU_1_EDX]);
+	CHECK(id.cpu_feat_value[IMG_CPU_X1_EDX] & id.cpu_feat_mask[IMG_CPU_X1_EDX] & 1u << 29);
+
+	uint64_t cursor = 0;
+	struct img_source src = { kt_next_page, &cursor };
+	struct img_sink sink;
+	snap_blk_sink(d, &sink);
+	struct img_write_stats st;
+	CHECK(img_write(&id, &src, &sink, &mem, NULL, &st) == 0);
+	CHECK(dormant_disk_image(d->name) == 1);
+
+	CHECK(snap_blk_read(d, 0, area, IMG_HEADER_AREA) == 0);
+	struct img_header h, now;
+	unsigned notes;
+	snap_identity(&now);
+	CHECK(img_check_header(area, &now, sink.capacity, &h, &notes) == IMG_OK && notes == 0);
+	CHECK(h.total_bytes == st.total_bytes);
+	struct img_reader r = {
+		.h = h, .read = snap_blk_read, .ctx = d, .buf = rbuf, .buf_size = IMG_READ_BUF_MIN,
+		.pages = rpages, .nframes = 1024, .targets = targets,
+	};
+	CHECK(img_read_pass1(&r) == IMG_OK);
+	CHECK(img_read_pass2(&r, kt_page, NULL) == IMG_OK);
+	CHECK(memcmp(kt.src, kt.back, NPAGES * PAGE_SIZE) == 0);
+
+	/* Another build's image is refused, and kept (a fixable mismatch). */
+	now.kernel_checksum ^= 1;
+	CHECK(img_check_header(area, &now, sink.capacity, &h, &notes) == IMG_R_BUILD);
+	CHECK(img_reason_class(IMG_R_BUILD) == IMG_C_KEEP);
+
+	memset(area, 0, IMG_HEADER_AREA);
+	CHECK(sink.write(d, 0, area, IMG_HEADER_AREA) == 0 && sink.flush(d) == 0);
+	CHECK(dormant_disk_image(d->name) == 0);
+
+	page_free((uint64_t)(uintptr_t)mem.work, PAGES(work));
+	page_free((uint64_t)(uintptr_t)mem.out, PAGES(4 * IMG_WRITE_OUT_MIN));
+	page_free((uint64_t)(uintptr_t)kt.src, NPAGES);
+	page_free((uint64_t)(uintptr_t)kt.back, NPAGES);
+	page_free((uint64_t)(uintptr_t)rbuf, PAGES(IMG_READ_BUF_MIN));
+	page_free((uint64_t)(uintptr_t)rpages, PAGES(IMG_BLOCK_BYTES));
+	page_free((uint64_t)(uintptr_t)targets, 1);
+	page_free((uint64_t)(uintptr_t)area, 1);
+	return true;
+}
+KTEST("snapshot_image_on_disk", t_image_on_disk);
