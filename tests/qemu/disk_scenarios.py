@@ -151,25 +151,42 @@ def scratch_disk(mib):
     return prepare
 
 
-def plant_image(img):
-    """A well-formed hibernation image (a fuzz seed made by
-    tests/fuzz/mkimgseed.c, without its flags byte) at the start of the
-    hibernation partition, sector 133120 of the built image."""
+def plant_image(img, damage=False):
+    """A well-formed hibernation image of another build (a fuzz seed made
+    by tests/fuzz/mkimgseed.c, without its flags byte) at the start of the
+    hibernation partition, sector 133120 of the built image; damage flips
+    one byte of its header area."""
     seed = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fuzz', 'corpus',
                         'image_reader', 'mixed')
     with open(seed, 'rb') as f:
-        image = f.read()[1:]
+        image = bytearray(f.read()[1:])
+    if damage:
+        image[300] ^= 1
     with open(img, 'r+b') as f:
         f.seek(133120 * SECTOR)
         f.write(image)
 
 
 def refuses_image(b):
-    """`disk test` leaves a partition that holds an image alone."""
-    p = need(b.serial, 'disk test: refused: vda2 holds a hibernation image; resume it first',
+    """An image of another build is refused at boot and kept, with what
+    to do; `disk test` then leaves the partition alone."""
+    p = need(b.serial, 'resume: refused: another kernel build (vda2)',
+             'resume: vda2: image kept; boot the kernel that wrote it',
+             'disk test: refused: vda2 holds a hibernation image; resume it first',
              'dormant: exit status 0')
     if 'MiB verified' in b.serial:
         p.append('disk test wrote over a hibernation image')
+    return p
+
+
+def invalidates_damaged_image(b):
+    """A damaged image is refused at boot and invalidated: `disk test`
+    may then use the partition."""
+    p = need(b.serial, 'resume: refused: header checksum (vda2)',
+             'resume: vda2: image invalidated', 'disk test: vda2: 8 MiB verified',
+             'dormant: exit status 0')
+    if 'holds a hibernation image' in b.serial:
+        p.append('the invalidated image still counted')
     return p
 
 
@@ -177,8 +194,13 @@ VERIFIED = 'MiB verified'
 FAILED = 'disk test: sda2: '
 
 ALL = [
-    Scenario('disk/disk-test-refuses-an-image', refuses_image, cmdline='test -- --run-for 60',
-             timeout=120, prepare=lambda build: {'patch': plant_image},
+    Scenario('disk/resume-keeps-another-builds-image', refuses_image,
+             cmdline='test -- --run-for 60', timeout=120,
+             prepare=lambda build: {'patch': plant_image},
+             inputs=[('demo running', 'disk test\r'), ('disk test: ', 'exit 0\r')]),
+    Scenario('disk/resume-invalidates-a-damaged-image', invalidates_damaged_image,
+             cmdline='test -- --run-for 60', timeout=120,
+             prepare=lambda build: {'patch': lambda img: plant_image(img, damage=True)},
              inputs=[('demo running', 'disk test\r'), ('disk test: ', 'exit 0\r')]),
     Scenario('disk/hvsim-storvsc-faults', hvsim_storvsc, image='dormant-hvsim.img', com2=True,
              prepare=scratch_disk(8), cmdline='test iotimeout=3 -- --run-for 150', timeout=200,

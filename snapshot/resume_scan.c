@@ -1,0 +1,86 @@
+/*
+ * resume_scan.c - on every boot, once the disks are up and before the
+ * application starts: look at every hibernation partition (dormant's own
+ * GPT type, on any disk: found by scanning, not by controller identity)
+ * for an image, and say what it is (issue 10, "Resume").
+ *
+ * A refused image gets one line `resume: refused: REASON (DEVICE)`.  A
+ * corrupt, truncated or unknown-format one is then invalidated (its
+ * header area zeroed and flushed) so no later boot trips on it; one
+ * refused for a mismatch the user can fix (another build, memory size,
+ * CPU, hypervisor) is kept, and the line after says what to change.
+ *
+ * Restoring an image is not written yet: a header that matches this
+ * machine is reported and kept, and the boot goes on fresh.
+ */
+#include <string.h>
+
+#include "../drivers/blk.h"
+#include "../drivers/gpt.h"
+#include "../kernel/initcall.h"
+#include "../kernel/kernel.h"
+#include "blkio.h"
+#include "ident.h"
+#include "image_check.h"
+
+static void invalidate(struct blk_dev *d, uint8_t *area)
+{
+	memset(area, 0, IMG_HEADER_AREA);
+	struct img_sink sink;
+	snap_blk_sink(d, &sink);
+	if (sink.write(d, 0, area, IMG_HEADER_AREA) == 0 && sink.flush(d) == 0)
+		kprintf("resume: %s: image invalidated\n", d->name);
+	else
+		kprintf("resume: %s: could not invalidate the image\n", d->name);
+}
+
+static void look_at(struct blk_dev *d, const struct img_header *now, uint8_t *area)
+{
+	uint64_t cap = d->sectors * d->sector_size;
+	if (IMG_HEADER_AREA % d->sector_size || cap < IMG_HEADER_AREA)
+		return;
+	int st = snap_blk_read(d, 0, area, IMG_HEADER_AREA);
+	if (st != BLK_OK) {
+		kprintf("resume: %s: its first sectors cannot be read (%s); booting fresh\n",
+			d->name, blk_status_name(st));
+		return;
+	}
+	struct img_header h;
+	unsigned notes;
+	enum img_reason r = img_check_header(area, now, cap, &h, &notes);
+	if (r == IMG_R_NONE)
+		return;
+	if (r != IMG_OK) {
+		kprintf("resume: refused: %s (%s)\n", img_reason_str(r), d->name);
+		if (img_reason_class(r) == IMG_C_INVALIDATE)
+			invalidate(d, area);
+		else
+			kprintf("resume: %s: image kept; %s\n", d->name, img_reason_hint(r));
+		return;
+	}
+	for (unsigned bit = 1; bit <= notes; bit <<= 1)
+		if (notes & bit)
+			kprintf("resume: note: %s\n", img_note_str(bit));
+	kprintf("resume: %s holds an image of %lu MiB for this kernel; resuming is not "
+		"implemented yet: image kept, booting fresh\n", d->name,
+		(h.total_bytes + (1u << 20) - 1) >> 20);
+}
+
+static void resume_scan(void)
+{
+	struct img_header now;
+	uint8_t *area = NULL;
+	for (unsigned i = 0; i < blk_count(); i++) {
+		struct blk_dev *d = blk_get(i);
+		const char *t = d->parent ? gpt_type_name(d->part_type) : NULL;
+		if (!t || strcmp(t, "hibernate") != 0)
+			continue;
+		if (!area) {
+			area = kmalloc(IMG_HEADER_AREA);
+			snap_identity(&now);
+		}
+		look_at(d, &now, area);
+	}
+	kfree(area);
+}
+INITCALL(resume_scan, INIT_LATE);
