@@ -24,7 +24,7 @@ WARN    := -Wall -Wextra -Werror
 
 # Kernel and application: bare metal, identity mapped at 16 MiB.
 KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pie -fno-pic \
-	-mno-red-zone -fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-optimize-sibling-calls \
+	-mno-red-zone -fstack-protector-strong -mstack-protector-guard=global -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-optimize-sibling-calls \
 	-fno-asynchronous-unwind-tables -mcmodel=small \
 	-nostdinc -isystem $(NLTARGET)/include -isystem $(GCCINC) -Iinclude -MMD -MP
 KLDFLAGS := -nostdlib -static -no-pie -Wl,-T,linker.ld \

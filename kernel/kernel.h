@@ -34,6 +34,7 @@ extern struct kopts kopts;
 #define DORMANT_VERSION_MINOR	"1"
 #define DORMANT_VERSION		DORMANT_VERSION_MAJOR "." DORMANT_VERSION_MINOR
 uint64_t kernel_build_id(void);		/* the loader-verified checksum */
+void stack_guard_init(void);		/* stackprot.c: kmain's first act */
 
 /* cpu.c: the interrupt state, for the layers above (vmbus/, drivers/),
  * which host unit tests compile with stand-ins for these. */

@@ -67,6 +67,24 @@ static void crash_stack(void)
 	crash_recurse(0);
 }
 
+/* A frame written past its buffer: the stack protector must catch it
+ * when the function returns.  The index goes through a volatile so the
+ * compiler cannot see the overflow. */
+static volatile unsigned smash_len = 64;
+
+__attribute__((noinline)) static void crash_smash_frame(void)
+{
+	char buf[16];
+	for (unsigned i = 0; i < smash_len; i++)
+		((volatile char *)buf)[i] = (char)0xa5;
+	kprintf("crash: wrote %u bytes into a 16-byte buffer\n", smash_len);
+}
+
+static void crash_smash(void)
+{
+	crash_smash_frame();
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -75,6 +93,7 @@ static const struct {
 	{ "ud", crash_ud },
 	{ "panic", crash_panic },
 	{ "stack", crash_stack },
+	{ "smash", crash_smash },
 };
 
 __attribute__((noinline)) static void deliberate_crash(const char *what)
@@ -86,7 +105,7 @@ __attribute__((noinline)) static void deliberate_crash(const char *what)
 			return;
 		}
 	}
-	kprintf("crash: unknown crash=%s (pf, ud, panic, stack); ignored\n", what);
+	kprintf("crash: unknown crash=%s (pf, ud, panic, stack, smash); ignored\n", what);
 }
 
 /* What the command-line parser rejected, one line each. */
@@ -139,6 +158,7 @@ static bool bootinfo_valid(const struct bootinfo *bi)
 void kmain(struct bootinfo *bi);
 void kmain(struct bootinfo *bi)
 {
+	stack_guard_init();	/* first: no protected frame may return across it */
 	serial_init();
 	gdt_init();
 	idt_init();

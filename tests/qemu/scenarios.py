@@ -271,6 +271,11 @@ ALL = [
     Scenario('trap/panic', fatal(PANIC_STATUS, 'panic: deliberate panic', 'crash_panic+0x'),
              cmdline='test crash=panic'),
     Scenario('trap/stack-overflow', stack_overflow(1024), cmdline='test crash=stack'),
+    # The stack protector: a frame written past its buffer panics on return.
+    Scenario('trap/stack-protector', fatal(PANIC_STATUS, 'crash: wrote 64 bytes into a 16-byte buffer',
+                                           'panic: stack protector: a function\'s stack frame was overwritten',
+                                           'crash_smash_frame+0x'),
+             cmdline='test crash=smash'),
     Scenario('trap/stack-overflow-4M', stack_overflow(4096), cmdline='test stack=4M crash=stack'),
     Scenario('make/run-keeps-its-disk', custom=make_run.check),
     Scenario('app/console-commands', console, cmdline='test -- --run-for 4',
