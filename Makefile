@@ -252,7 +252,7 @@ $(BUILD)/tests/test_scsi: drivers/scsi.c
 $(BUILD)/tests/test_gpt: drivers/gpt.c drivers/crc32.c drivers/gpt_scan.c drivers/blk.c kernel/fmt.c \
 	kernel/wait.c
 $(BUILD)/tests/test_virtq: drivers/virtq.c
-$(BUILD)/tests/test_storvsc: drivers/storvsc_status.c drivers/scsi.c
+$(BUILD)/tests/test_storvsc: drivers/storvsc_status.c drivers/scsi.c kernel/fmt.c
 # The guest's client and IC drivers with the emulated host's VMBus server.
 VMBUS_HOST := tests/hvsim/vmbus_host.c tests/hvsim/vmbus_hring.c tests/hvsim/ic_host.c \
 	tests/hvsim/balloon_host.c tests/hvsim/kbd_host.c tests/hvsim/kvp_host.c \
@@ -304,7 +304,7 @@ $(BUILD)/fuzz/fuzz_vmbus_ring: vmbus/ring.c
 $(BUILD)/fuzz/fuzz_vmbus_msg: vmbus/msg.c
 $(BUILD)/fuzz/fuzz_scsi: drivers/scsi.c
 $(BUILD)/fuzz/fuzz_gpt: drivers/gpt.c drivers/crc32.c
-$(BUILD)/fuzz/fuzz_storvsc: drivers/storvsc_status.c drivers/scsi.c
+$(BUILD)/fuzz/fuzz_storvsc: drivers/storvsc_status.c drivers/scsi.c kernel/fmt.c
 $(BUILD)/fuzz/fuzz_ic: drivers/ic.c drivers/heartbeat.c drivers/shutdown.c drivers/timesync.c \
 	drivers/ic_decline.c drivers/kvp.c drivers/kvp_pool.c kernel/fmt.c
 $(BUILD)/fuzz/fuzz_balloon: drivers/balloon.c drivers/balloon_ops.c kernel/frame.c

@@ -33,7 +33,7 @@ int dormant_disk_info(int i, struct dormant_disk *out)
 		}
 		ksnprintf(out->kind, sizeof(out->kind), "partition %s", t);
 		ksnprintf(out->parent, sizeof(out->parent), "%s", d->parent->name);
-		out->hibernation = t && strcmp(t, "hibernate") == 0;
+		out->hibernation = gpt_type_is_hibernation(d->part_type);
 	} else {
 		ksnprintf(out->kind, sizeof(out->kind), "%s", d->driver);
 	}

@@ -295,3 +295,8 @@ int gpt_parse(gpt_read_fn read, void *ctx, uint32_t sector_size, uint64_t sector
 	out->copy = GPT_COPY_BACKUP;
 	return 0;
 }
+
+bool gpt_type_is_hibernation(const uint8_t type[16])
+{
+	return memcmp(type, type_hibernate, 16) == 0;
+}

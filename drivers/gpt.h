@@ -75,6 +75,8 @@ int gpt_parse(gpt_read_fn read, void *ctx, uint32_t sector_size, uint64_t sector
 /* "C12A7328-F81F-11D2-BA4B-00A0C93EC93B" from the wire order. */
 void gpt_guid_text(const uint8_t guid[16], char out[GPT_GUID_TEXT]);
 bool gpt_guid_equal(const uint8_t a[16], const uint8_t b[16]);
+/* Whether a partition type is dormant's hibernation partition. */
+bool gpt_type_is_hibernation(const uint8_t type[16]);
 /* "ESP", "hibernate", or NULL for a type we have no name for. */
 const char *gpt_type_name(const uint8_t type[16]);
 

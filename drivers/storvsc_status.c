@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "../kernel/fmt.h"
 #include "scsi.h"
 #include "storvsc.h"
 
@@ -88,49 +89,17 @@ static const struct {
 	{ VSTOR_SRB_COMMAND_TIMEOUT, BLK_E_TIMEOUT },
 };
 
-static void say(char *why, unsigned cap, const char *a, const char *b)
-{
-	unsigned n = 0;
-	for (const char *p = a; *p && n + 1 < cap; p++)
-		why[n++] = *p;
-	for (const char *p = b; p && *p && n + 1 < cap; p++)
-		why[n++] = *p;
-	if (cap)
-		why[n] = 0;
-}
-
-static void say_num(char *why, unsigned cap, const char *a, uint32_t x, const char *b, uint32_t y)
-{
-	char num[2][12];
-	uint32_t v[2] = { x, y };
-	for (int k = 0; k < 2; k++) {
-		char t[12];
-		int n = 0;
-		do
-			t[n++] = (char)('0' + v[k] % 10);
-		while ((v[k] /= 10) && n < 11);
-		for (int i = 0; i < n; i++)
-			num[k][i] = t[n - 1 - i];
-		num[k][n] = 0;
-	}
-	char buf[96];
-	say(buf, sizeof(buf), a, num[0]);
-	unsigned n = (unsigned)strlen(buf);
-	say(buf + n, (unsigned)sizeof(buf) - n, b, num[1]);
-	say(why, cap, buf, NULL);
-}
-
 int storvsc_decode(const struct storvsc_result *r, uint32_t want, bool short_ok,
 		   uint32_t *done, char *why, unsigned cap)
 {
 	uint8_t code = r->srb_status & VSTOR_SRB_CODE_MASK;
 	*done = 0;
-	say(why, cap, "", NULL);
+	ksnprintf(why, cap, "%s", "");
 	if (r->sense_len) {
 		struct scsi_sense s;
 		const char *bad = scsi_sense_parse(r->sense, r->sense_len, &s);
 		if (bad) {
-			say(why, cap, "CHECK CONDITION with unreadable sense: ", bad);
+			ksnprintf(why, cap, "CHECK CONDITION with unreadable sense: %s", bad);
 			return BLK_E_IO;
 		}
 		scsi_sense_describe(&s, why, cap);
@@ -144,24 +113,24 @@ int storvsc_decode(const struct storvsc_result *r, uint32_t want, bool short_ok,
 		/* 1.11 step 4: the count, clamped to what was asked. */
 		*done = r->transferred < want ? r->transferred : want;
 		if (*done < want && !short_ok) {
-			say_num(why, cap, "short transfer: ", *done, " of ", want);
-			say(why + strlen(why), cap - (unsigned)strlen(why), " bytes", NULL);
+			ksnprintf(why, cap, "short transfer: %u of %u bytes", *done, want);
 			return BLK_E_IO;
 		}
 		return BLK_OK;
 	}
 	if (r->scsi_status == SCSI_STATUS_BUSY) {
-		say(why, cap, "device busy", NULL);
+		ksnprintf(why, cap, "device busy");
 		return STORVSC_RETRY;
 	}
 	for (unsigned i = 0; i < sizeof(srb_status) / sizeof(srb_status[0]); i++)
 		if (srb_status[i].code == code) {
-			say(why, cap, "SRB status ", storvsc_srb_name(code));
+			ksnprintf(why, cap, "SRB status %s", storvsc_srb_name(code));
 			return srb_status[i].status;
 		}
 	if (r->scsi_status == SCSI_STATUS_CHECK_CONDITION)
-		say(why, cap, "CHECK CONDITION without sense, SRB status ", storvsc_srb_name(code));
+		ksnprintf(why, cap, "CHECK CONDITION without sense, SRB status %s",
+			  storvsc_srb_name(code));
 	else
-		say(why, cap, "SRB status ", storvsc_srb_name(code));
+		ksnprintf(why, cap, "SRB status %s", storvsc_srb_name(code));
 	return BLK_E_IO;
 }

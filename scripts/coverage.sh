@@ -20,7 +20,7 @@ tests="frame:kernel/frame.c heap:kernel/heap.c aml:kernel/aml.c fmt:kernel/fmt.c
 cmdline:kernel/cmdline.c,kernel/fmt.c bootmem:boot/bootmem.c elfimage:boot/elfimage.c
 hv:$(echo $hv $hvsim | tr ' ' ',')
 gpt:drivers/gpt.c,drivers/crc32.c,drivers/gpt_scan.c,drivers/blk.c,kernel/fmt.c,kernel/wait.c
-scsi:drivers/scsi.c storvsc:drivers/storvsc_status.c,drivers/scsi.c
+scsi:drivers/scsi.c storvsc:drivers/storvsc_status.c,drivers/scsi.c,kernel/fmt.c
 kbd:drivers/kbd_decode.c kvp:drivers/kvp_pool.c,kernel/fmt.c
 image:snapshot/image_csum.c,snapshot/image_write.c,snapshot/image_check.c,snapshot/image_read.c,build/deps/lz4/lib/lz4.c,tests/unit/image_env.c
 image_check:snapshot/image_csum.c,snapshot/image_write.c,snapshot/image_check.c,snapshot/image_read.c,build/deps/lz4/lib/lz4.c,tests/unit/image_env.c

@@ -149,8 +149,7 @@ static struct blk_dev *hibernation_partition(void)
 {
 	for (unsigned i = 0; i < blk_count(); i++) {
 		struct blk_dev *d = blk_get(i);
-		const char *t = d->parent ? gpt_type_name(d->part_type) : NULL;
-		if (t && strcmp(t, "hibernate") == 0)
+		if (d->parent && gpt_type_is_hibernation(d->part_type))
 			return d;
 	}
 	return NULL;

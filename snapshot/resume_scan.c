@@ -72,8 +72,7 @@ static void resume_scan(void)
 	uint8_t *area = NULL;
 	for (unsigned i = 0; i < blk_count(); i++) {
 		struct blk_dev *d = blk_get(i);
-		const char *t = d->parent ? gpt_type_name(d->part_type) : NULL;
-		if (!t || strcmp(t, "hibernate") != 0)
+		if (!d->parent || !gpt_type_is_hibernation(d->part_type))
 			continue;
 		if (!area) {
 			area = kmalloc(IMG_HEADER_AREA);
