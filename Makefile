@@ -42,7 +42,7 @@ ECFLAGS := -std=gnu11 -O2 $(WARN) -fpic -ffreestanding -fno-stack-protector \
 HV_GUEST := $(filter-out hv/seam_hw.c,$(wildcard hv/*.c))
 HVSIM    := tests/hvsim/core.c tests/hvsim/synic.c tests/hvsim/timers.c tests/hvsim/seam.c
 KSRC    := $(wildcard kernel/*.c) $(HV_GUEST) $(wildcard vmbus/*.c) $(wildcard drivers/*.c) $(wildcard app/*.c)
-KASM    := $(wildcard kernel/*.S) $(wildcard hv/*.S)
+KASM    := $(wildcard kernel/*.S) $(wildcard hv/*.S) $(wildcard snapshot/*.S)
 KOBJ_COMMON := $(KSRC:%.c=$(BUILD)/%.o) $(KASM:%.S=$(BUILD)/%.o) $(BUILD)/font.o
 # snapshot/ and Debian's LZ4 with the kernel's flags (issue 10; rules
 # under "hibernation image" below).

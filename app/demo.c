@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "dormant.h"
+#include "fill.h"
 
 #define LOG_MAX		8
 #define LINE_CAP	120
@@ -397,6 +398,58 @@ static void cmd_disk(const char *arg)
 		printf("usage: disk [test]\n");
 }
 
+#define FILL_MAX	65536	/* MiB */
+
+static void cmd_fill(const char *arg)
+{
+	const char *usage = "fill N, N MiB from 0 to 65536";
+	long long n;
+	const char *why = parse_num(arg, 0, FILL_MAX, &n);
+	if (why) {
+		refuse("fill", arg, why, usage);
+		return;
+	}
+	if (fill_build((unsigned long)n) != 0) {
+		printf("fill: refused: no %lld MiB of free memory (see 'mem'); state kept\n", n);
+		return;
+	}
+	log_event("filled %s MiB", arg);
+	printf("fill: %lld MiB done\n", n);
+}
+
+/* The state a hibernation must keep: the fill data and the event log
+ * (the counter ticks on its own, so it is shown, not hashed). */
+static void cmd_check(const char *arg)
+{
+	(void)arg;
+	uint64_t h = fill_hash(FNV_OFFSET);
+	h = fnv1a(h, &st.logged, sizeof(st.logged));
+	for (int i = 0; i < st.nlog; i++)
+		h = fnv1a(h, st.log[i], strlen(st.log[i]) + 1);
+	printf("check: %016llx\n", (unsigned long long)h);
+	printf("check: %lu MiB filled, %lu events logged, counter %lu\n", fill_mib(), st.logged,
+	       st.counter);
+}
+
+static void say_resumed(const struct dormant_resume_info *ri)
+{
+	printf("demo: resumed after sleeping %llu.%03llu s (image %llu KiB, back %llu ms after "
+	       "loader entry)\n", (unsigned long long)(ri->slept_ns / NS),
+	       (unsigned long long)(ri->slept_ns / 1000000 % 1000),
+	       (unsigned long long)(ri->image_bytes >> 10),
+	       (unsigned long long)(ri->resume_ns / 1000000));
+}
+
+static void cmd_hibernate(const char *arg)
+{
+	(void)arg;
+	/* Nothing logged around it: 'check' after the resume must show the
+	 * state as it was when the image was taken. */
+	int r = dormant_hibernate();
+	if (r != 0)
+		printf("hibernate: failed: %s; still running\n", dormant_hibernate_error(r));
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(const char *arg);
@@ -410,6 +463,9 @@ static const struct {
 	{ "devices", cmd_devices, "    VMBus devices (on Hyper-V)" },
 	{ "date", cmd_date, "       the wall clock (UTC)" },
 	{ "disk", cmd_disk, "[test] disks and partitions; test: write-read-verify 8 MiB of scratch" },
+	{ "fill", cmd_fill, "N      build N MiB of state (half random, half text)" },
+	{ "check", cmd_check, "      checksum of the state (fill data and event log)" },
+	{ "hibernate", cmd_hibernate, "  save the VM to the hibernation partition and power off" },
 	{ "poweroff", cmd_poweroff, "   power the machine off (ACPI S5)" },
 	{ "reboot", cmd_reboot, "     reset the machine" },
 	{ "exit", cmd_exit, "[CODE]  leave app_main with a status" },
@@ -531,6 +587,7 @@ int app_main(int argc, char **argv)
 	st.columns = val[1];
 
 	printf("demo: dormant demo running; type 'help' and press Enter\n");
+	dormant_on_resume(say_resumed);
 	log_event("demo started%s", run_for >= 0 ? " (timed run)" : "");
 
 	uint64_t next = dormant_uptime_ns() + NS;

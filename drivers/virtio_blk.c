@@ -26,6 +26,7 @@
 
 #include "../kernel/initcall.h"
 #include "../kernel/kernel.h"
+#include "../kernel/pm.h"
 #include "../kernel/trap.h"
 #include "blk.h"
 #include "gpt.h"
@@ -204,6 +205,8 @@ static unsigned build_chain(struct vblk *v, unsigned i, struct blk_req *r,
 static int vblk_submit(struct blk_dev *d, struct blk_req *r)
 {
 	struct vblk *v = d->priv;
+	if (v->suspended)
+		return BLK_E_GONE;	/* hibernating: pm_suspend drained it */
 	if (r->op == BLK_FLUSH && !v->has_flush) {
 		/* §5.2.6.2: without FLUSH the device writes through. */
 		r->done(r, BLK_OK);
@@ -350,7 +353,9 @@ static bool vblk_setup(struct vblk *v, struct pci_dev *pd, uint8_t *mem, bool ir
 	virtq_init(&v->q, qsize, (void *)ring, (void *)avail, (void *)used);
 	v->dma = (struct vblk_dma *)(mem + 2 * PAGE_SIZE);
 
-	v->msix = irq && pci_msix_enable(pd, 0, irq_alloc_vector(vblk_irq, v));
+	if (irq && !v->vector)
+		v->vector = irq_alloc_vector(vblk_irq, v);
+	v->msix = irq && pci_msix_enable(pd, 0, v->vector);
 	v->notify = virtio_pci_queue_setup(&v->vp, 0, qsize, ring, avail, used,
 					   v->msix ? 0 : VIRTIO_MSI_NO_VECTOR, name);
 	if (!v->notify)
@@ -374,7 +379,46 @@ bool vblk_attach(struct vblk *v, struct pci_dev *pd, void *mem, bool irq)
 	v->blk.ops = &vblk_ops;
 	v->blk.priv = v;
 	v->blk.align = 1;
+	v->pd = pd;
+	v->mem = mem;
+	v->irq = irq;
 	return vblk_setup(v, pd, mem, irq);
+}
+
+int vblk_suspend(struct vblk *v)
+{
+	if (v->broken || v->suspended)
+		return 0;
+	vblk_poll(&v->blk);
+	if (v->inflight) {
+		kprintf("virtio-blk: %s: %u requests still in flight; cannot suspend\n",
+			v->blk.name, v->inflight);
+		return -1;
+	}
+	if (!virtio_pci_reset(&v->vp))
+		kprintf("virtio-blk: %s: the device did not finish its reset\n", v->blk.name);
+	v->suspended = true;
+	return 0;
+}
+
+/* The device may have changed under a restored kernel (another disk of
+ * another size): what the setup reads from it now is what counts. */
+bool vblk_resume(struct vblk *v)
+{
+	if (!v->suspended)
+		return true;
+	v->suspended = false;
+	uint64_t sectors = v->blk.sectors;
+	if (!vblk_setup(v, v->pd, v->mem, v->irq)) {
+		fail_device(v, BLK_E_GONE);
+		v->broken = true;
+		kprintf("virtio-blk: %s: could not be set up again after suspend\n", v->blk.name);
+		return false;
+	}
+	if (v->blk.sectors != sectors)
+		kprintf("virtio-blk: %s: capacity changed from %lu to %lu sectors\n",
+			v->blk.name, sectors, v->blk.sectors);
+	return true;
 }
 
 bool is_virtio_blk(const struct pci_dev *d)
@@ -383,6 +427,26 @@ bool is_virtio_blk(const struct pci_dev *d)
 	       (d->device == VIRTIO_PCI_DEVICE_MODERN(VIRTIO_ID_BLOCK) ||
 		d->device == VIRTIO_PCI_DEVICE_BLK_TRANS);
 }
+
+static int vblk_pm_suspend(void)
+{
+	for (unsigned i = 0; i < nvblks; i++)
+		if (vblk_suspend(&vblks[i]) != 0) {
+			while (i-- > 0)
+				vblk_resume(&vblks[i]);
+			return -1;
+		}
+	return 0;
+}
+
+static void vblk_pm_resume(bool restored)
+{
+	(void)restored;
+	for (unsigned i = 0; i < nvblks; i++)
+		vblk_resume(&vblks[i]);
+}
+
+static const struct pm_ops vblk_pm = { "virtio-blk", vblk_pm_suspend, vblk_pm_resume };
 
 static void virtio_blk_init(void)
 {
@@ -414,5 +478,7 @@ static void virtio_blk_init(void)
 			v->msix ? "MSI-X" : "polled (no MSI-X)", v->has_flush ? ", flush" : "");
 		gpt_scan(&v->blk);	/* its partitions become devices too */
 	}
+	if (nvblks)
+		pm_register(&vblk_pm);
 }
 INITCALL(virtio_blk_init, INIT_DRIVERS);

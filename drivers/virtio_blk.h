@@ -58,6 +58,10 @@ struct vblk {
 	bool indirect, has_flush, broken, msix;
 	uint32_t seg_bytes, segs_max;
 	uint32_t sector_mult;		/* 512-byte units per blk sector */
+	struct pci_dev *pd;		/* for suspend and resume */
+	uint8_t *mem;			/* the queue memory (VBLK_MEM_BYTES) */
+	uint8_t vector;			/* MSI-X vector, 0 until allocated */
+	bool irq, suspended;
 	uint64_t completed, bad;
 };
 
@@ -66,5 +70,10 @@ bool is_virtio_blk(const struct pci_dev *d);
  * mem (VBLK_MEM_BYTES); interrupts by MSI-X when irq, else polled only
  * (blk.ops->poll).  false, having said why, when the device is unusable. */
 bool vblk_attach(struct vblk *v, struct pci_dev *pd, void *mem, bool irq);
+/* Hibernation (kernel/pm.h): reset the device with nothing in flight
+ * (-1 and a line when a request is), and set it up again on the same
+ * memory, vector and blk device. */
+int vblk_suspend(struct vblk *v);
+bool vblk_resume(struct vblk *v);
 
 #endif

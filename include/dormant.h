@@ -57,6 +57,47 @@ const char *dormant_disk_error(int status);
  * 0 when not, or a negative status from reading it. */
 int dormant_disk_image(const char *name);
 
+/*
+ * Hibernation (README "Hibernation").  dormant_hibernate() writes the
+ * VM's memory to the hibernation partition and powers off; the next boot
+ * resumes it, and the call returns 0 there, in the resumed VM.  When the
+ * VM cannot hibernate it returns a negative DORMANT_HIB_E* (one console
+ * line says why) and the VM keeps running.  Other triggers (the Hyper-V
+ * Shutdown service, the power button with powerbutton=hibernate) are
+ * taken when the application next calls into the kernel.
+ */
+enum {
+	DORMANT_HIB_EUNSUPPORTED = -1,	/* no ACPI S4, no partition, balloon lent */
+	DORMANT_HIB_ENOSPACE = -2,	/* the image could exceed the partition */
+	DORMANT_HIB_EDEVICE = -3,	/* a device could not be quiesced */
+	DORMANT_HIB_ENOMEM = -4,	/* no memory for the writer */
+	DORMANT_HIB_EIO = -5,		/* the disk failed while writing */
+	DORMANT_HIB_ECHANGED = -6,	/* too much changed during the write */
+};
+int dormant_hibernate(void);
+const char *dormant_hibernate_error(int status);
+
+/* What a resume tells the application. */
+struct dormant_resume_info {
+	uint64_t slept_ns;	/* wall time between the snapshot and the resume */
+	int64_t wall_jump_ns;	/* how far the wall clock jumped (may be < 0) */
+	uint64_t image_bytes;	/* the image on the disk */
+	uint64_t resume_ns;	/* loader entry to the application, this boot */
+	uint64_t read_ns;	/* checking and loading the image */
+};
+/* Hooks, up to 8 of each, run in the order added: 0, or -1 when full.
+ * before: just before the devices are quiesced; after: in the resumed VM
+ * before the application continues; poweroff: before a power-off the
+ * host asked for (the Shutdown service), the application's chance to
+ * save. */
+int dormant_on_hibernate(void (*fn)(void));
+int dormant_on_resume(void (*fn)(const struct dormant_resume_info *info));
+int dormant_on_poweroff(void (*fn)(void));
+/* The last resume of this VM: 0 and *out, or -1 if it never resumed. */
+int dormant_last_resume(struct dormant_resume_info *out);
+/* Wall clock, Unix time in nanoseconds. */
+int64_t dormant_wall_ns(void);
+
 void dormant_poweroff(void) __attribute__((noreturn));
 void dormant_reboot(void) __attribute__((noreturn));
 

@@ -44,6 +44,12 @@ struct __attribute__((packed)) dtr {
 	uint64_t base;
 };
 
+void gdt_ist_range(uint64_t *base, uint64_t *len)
+{
+	*base = (uint64_t)ist_stacks;
+	*len = sizeof(ist_stacks);
+}
+
 void gdt_init(void)
 {
 	uint64_t base = (uint64_t)&tss;

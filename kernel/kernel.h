@@ -90,6 +90,7 @@ void kernel_exit(int status) noreturn;
 
 /* power.c */
 void power_off(void) noreturn;
+void power_off_s4(void) noreturn;	/* after a hibernation image: S4, else S5 */
 void power_reset(void) noreturn;
 void power_test_exit(int status);	/* isa-debug-exit; returns if absent */
 /* Run before power-off and reset (not after a panic), last added first. */
@@ -171,7 +172,11 @@ uint64_t time_ns(void);			/* since kernel entry */
  * source (Hyper-V time sync) with time_set_wall_ns. */
 int64_t time_wall_ns(void);
 void time_set_wall_ns(int64_t unix_ns);
-uint64_t tsc_to_ns(uint64_t delta);
+/* In a kernel restored from an image: the clock continues from mono_ns
+ * (its value at the snapshot instant, so neither back nor forward), the
+ * wall clock reads wall_ns now, and the LAPIC tick runs again (a
+ * platform tick is the platform's to restart). */
+void time_resume(uint64_t mono_ns, int64_t wall_ns);uint64_t tsc_to_ns(uint64_t delta);
 void delay_us(uint64_t us);
 
 /* acpi.c */

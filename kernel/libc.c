@@ -191,6 +191,11 @@ uint64_t dormant_uptime_ns(void)
 	return time_ns();
 }
 
+int64_t dormant_wall_ns(void)
+{
+	return time_wall_ns();
+}
+
 int dormant_getc(void)
 {
 	kernel_poll();

@@ -55,25 +55,47 @@ static void halt_forever(void)
 	}
 }
 
-void power_off(void)
+/* Enter sleep state typ (SLP_TYPa/b from \_S4 or \_S5); returns if the
+ * platform ignored it. */
+static void enter_sleep(uint8_t typ_a, uint8_t typ_b)
 {
-	cli();
-	run_hooks();
-	if (acpi.s5 && acpi.hw_reduced && acpi.sleep_ctl) {
+	if (acpi.hw_reduced && acpi.sleep_ctl) {
 		outb((uint16_t)acpi.sleep_ctl,
-		     (uint8_t)((acpi.s5_typ_a << SLEEP_CTL_TYP_SHIFT) | SLEEP_CTL_SLP_EN));
-	} else if (acpi.s5 && acpi.pm1a_cnt) {
+		     (uint8_t)((typ_a << SLEEP_CTL_TYP_SHIFT) | SLEEP_CTL_SLP_EN));
+	} else if (acpi.pm1a_cnt) {
 		uint16_t v = inw((uint16_t)acpi.pm1a_cnt) & ~(7u << PM1_SLP_TYP_SHIFT);
 		if (acpi.pm1b_cnt) {
 			uint16_t vb = inw((uint16_t)acpi.pm1b_cnt) & ~(7u << PM1_SLP_TYP_SHIFT);
 			outw((uint16_t)acpi.pm1b_cnt,
-			     vb | (uint16_t)(acpi.s5_typ_b << PM1_SLP_TYP_SHIFT) | PM1_SLP_EN);
+			     vb | (uint16_t)(typ_b << PM1_SLP_TYP_SHIFT) | PM1_SLP_EN);
 		}
 		outw((uint16_t)acpi.pm1a_cnt,
-		     v | (uint16_t)(acpi.s5_typ_a << PM1_SLP_TYP_SHIFT) | PM1_SLP_EN);
+		     v | (uint16_t)(typ_a << PM1_SLP_TYP_SHIFT) | PM1_SLP_EN);
 	}
 	delay_us(100000);
+}
+
+void power_off(void)
+{
+	cli();
+	run_hooks();
+	if (acpi.s5)
+		enter_sleep(acpi.s5_typ_a, acpi.s5_typ_b);
 	kprintf("power: ACPI S5 did not power off; halting\n");
+	halt_forever();
+}
+
+/* After a hibernation image is written (ACPI 6.x 16.1.4: S4, the
+ * platform may keep its wake sources; QEMU and Hyper-V power off). */
+void power_off_s4(void)
+{
+	cli();
+	run_hooks();
+	if (acpi.s4)
+		enter_sleep(acpi.s4_typ_a, acpi.s4_typ_b);
+	if (acpi.s5)
+		enter_sleep(acpi.s5_typ_a, acpi.s5_typ_b);
+	kprintf("power: ACPI S4 and S5 did not power off; halting\n");
 	halt_forever();
 }
 

@@ -87,6 +87,23 @@ void time_tick(void)
 	ticks++;
 }
 
+/* The LAPIC tick's vector, 0 when a platform ticks. */
+static uint8_t lapic_tick_vec;
+
+void time_resume(uint64_t mono_ns, int64_t wall_ns)
+{
+	if (!clock_fn) {
+		uint64_t cycles = (uint64_t)((unsigned __int128)mono_ns * tsc_hz / NS);
+		kernel_entry_tsc = rdtsc() - cycles;
+	} else {
+		clock_base = clock_fn() - mono_ns;
+		__atomic_store_n(&clock_last, mono_ns, __ATOMIC_RELAXED);
+	}
+	wall_offset_ns = wall_ns - (int64_t)mono_ns;
+	if (lapic_tick_vec)
+		lapic_timer_periodic((uint32_t)(lapic_hz / tick_hz), lapic_tick_vec);
+}
+
 static void lapic_tick(struct trap_frame *f, void *ctx)
 {
 	(void)f;
@@ -198,8 +215,8 @@ void time_init(void)
 	} else {
 		if (!lapic_hz)
 			panic("time: no APIC timer frequency for the tick");
-		uint8_t vec = irq_alloc_vector(lapic_tick, NULL);
-		lapic_timer_periodic((uint32_t)(lapic_hz / tick_hz), vec);
+		lapic_tick_vec = irq_alloc_vector(lapic_tick, NULL);
+		lapic_timer_periodic((uint32_t)(lapic_hz / tick_hz), lapic_tick_vec);
 	}
 	kprintf("time: TSC %lu.%03lu MHz, APIC timer %lu.%03lu MHz (from %s), clock %s, "
 		"tick %u Hz (%s)\n", tsc_hz / 1000000, tsc_hz / 1000 % 1000,

@@ -14,6 +14,7 @@
 void (*trap_irq_test_hook)(void);
 void (*trap_irq_entry_hook)(uint8_t vec);
 bool (*trap_exception_hook)(struct trap_frame *f);
+bool (*trap_pf_hook)(struct trap_frame *f);
 
 static const char *const exc_names[32] = {
 	[0] = "#DE divide error",	[1] = "#DB debug",
@@ -162,6 +163,10 @@ static void trap_fatal(struct trap_frame *f)
 
 void trap_dispatch(struct trap_frame *f)
 {
+	/* First, touching nothing: after a snapshot instant every write to
+	 * owned memory faults here until the hook has copied the frame. */
+	if (f->vector == VEC_PF && trap_pf_hook && trap_pf_hook(f))
+		return;
 	if (f->vector < VEC_FIRST_IRQ) {
 		if ((int)f->vector == expect.vec) {
 			expect.hit = true;

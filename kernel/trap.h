@@ -42,6 +42,8 @@ typedef void (*trap_handler)(struct trap_frame *f, void *ctx);
 
 /* gdt.c */
 void gdt_init(void);
+/* The interrupt stacks' memory (what the CPU writes on every interrupt). */
+void gdt_ist_range(uint64_t *base, uint64_t *len);
 
 /* idt.c: the handler table trap_dispatch reads. */
 struct vec_handler {
@@ -71,6 +73,9 @@ extern void (*trap_irq_test_hook)(void);
  * (VMCALL's #UD on the emulated hypercall page); true means handled. */
 extern void (*trap_irq_entry_hook)(uint8_t vec);
 extern bool (*trap_exception_hook)(struct trap_frame *f);
+/* Asked first on every page fault, before anything else runs (it may be
+ * the hibernation's copy-on-write, snapshot/cow.c); true: handled. */
+extern bool (*trap_pf_hook)(struct trap_frame *f);
 
 /* ksyms.c */
 const char *ksym_lookup(uint64_t addr, uint64_t *offset);

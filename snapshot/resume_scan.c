@@ -10,8 +10,9 @@
  * refused for a mismatch the user can fix (another build, memory size,
  * CPU, hypervisor) is kept, and the line after says what to change.
  *
- * Restoring an image is not written yet: a header that matches this
- * machine is reported and kept, and the boot goes on fresh.
+ * A header that matches this machine goes to restore.c, which checks the
+ * whole image before it writes any page and, all being well, never
+ * returns; when it does, the reason is refused like a header's.
  */
 #include <string.h>
 
@@ -22,16 +23,25 @@
 #include "blkio.h"
 #include "ident.h"
 #include "image_check.h"
+#include "restore.h"
 
-static void invalidate(struct blk_dev *d, uint8_t *area)
+static void invalidate(struct blk_dev *d)
 {
-	memset(area, 0, IMG_HEADER_AREA);
-	struct img_sink sink;
-	snap_blk_sink(d, &sink);
-	if (sink.write(d, 0, area, IMG_HEADER_AREA) == 0 && sink.flush(d) == 0)
+	if (snap_invalidate(d) == 0)
 		kprintf("resume: %s: image invalidated\n", d->name);
 	else
 		kprintf("resume: %s: could not invalidate the image\n", d->name);
+}
+
+static void refuse(struct blk_dev *d, enum img_reason r)
+{
+	kprintf("resume: refused: %s (%s)\n", img_reason_str(r), d->name);
+	if (img_reason_class(r) == IMG_C_INVALIDATE)
+		invalidate(d);
+	else if (img_reason_hint(r)[0])
+		kprintf("resume: %s: image kept; %s\n", d->name, img_reason_hint(r));
+	else
+		kprintf("resume: %s: image kept\n", d->name);
 }
 
 static void look_at(struct blk_dev *d, const struct img_header *now, uint8_t *area)
@@ -51,19 +61,13 @@ static void look_at(struct blk_dev *d, const struct img_header *now, uint8_t *ar
 	if (r == IMG_R_NONE)
 		return;
 	if (r != IMG_OK) {
-		kprintf("resume: refused: %s (%s)\n", img_reason_str(r), d->name);
-		if (img_reason_class(r) == IMG_C_INVALIDATE)
-			invalidate(d, area);
-		else
-			kprintf("resume: %s: image kept; %s\n", d->name, img_reason_hint(r));
+		refuse(d, r);
 		return;
 	}
 	for (unsigned bit = 1; bit <= notes; bit <<= 1)
 		if (notes & bit)
 			kprintf("resume: note: %s\n", img_note_str(bit));
-	kprintf("resume: %s holds an image of %lu MiB for this kernel; resuming is not "
-		"implemented yet: image kept, booting fresh\n", d->name,
-		(h.total_bytes + (1u << 20) - 1) >> 20);
+	refuse(d, snap_restore(d, &h));
 }
 
 static void resume_scan(void)

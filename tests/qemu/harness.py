@@ -147,7 +147,7 @@ def disk_args(img, bus, extra_disks):
 def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
          extra=(), kernel='default', timeout=60, until=None, inputs=(),
          log=None, image='dormant.img', serial='stdio', steps=(), com2=False,
-         disk_bus=None, extra_disks=(), patch=None):
+         disk_bus=None, extra_disks=(), patch=None, disk=None):
     """Boot and wait for QEMU to exit, for the regex-free substring 'until'
     to appear on the serial port, or for the timeout.  'inputs' is a list of
     (after_substring, text) pairs typed on the serial console.
@@ -160,6 +160,9 @@ def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
     on a Unix socket: steps ('admin', TEXT) type on it and ('wait2', S)
     waits for S there; what it printed is Boot.com2.
 
+    disk: boot this image file as it is (made with make_image, kept by the
+    caller across boots) instead of a fresh copy.
+
     disk_bus: how the boot disk is attached, 'virtio' (virtio-blk-pci,
     OVMF boots from it) or 'ide'; virtio by default.  On the hvsim image
     the emulated host owns every virtio-blk disk and serves them to the
@@ -170,7 +173,9 @@ def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
     workdir = tempfile.mkdtemp(prefix='dormant-test-')
     port = None
     try:
-        img = make_image(build, workdir, cmdline, kernel, image)
+        # disk: an image that lives on between boots (hibernation tests);
+        # else a fresh copy of the built one with this command line.
+        img = disk or make_image(build, workdir, cmdline, kernel, image)
         if patch:
             patch(img)      # the test changes the disk before QEMU starts
         vars_copy = os.path.join(workdir, 'vars.fd')

@@ -1,0 +1,75 @@
+/*
+ * context.S - save the CPU context of the snapshot instant, move the
+ * staged pages into place, and enter the restored kernel (context.h).
+ */
+	.text
+	.globl	snap_save
+snap_save:
+	movq	%rbx, 0(%rdi)
+	movq	%rbp, 8(%rdi)
+	movq	%r12, 16(%rdi)
+	movq	%r13, 24(%rdi)
+	movq	%r14, 32(%rdi)
+	movq	%r15, 40(%rdi)
+	leaq	8(%rsp), %rax		/* rsp after our return */
+	movq	%rax, 48(%rdi)
+	movq	(%rsp), %rax		/* our return address */
+	movq	%rax, 56(%rdi)
+	pushfq
+	popq	%rax
+	movq	%rax, 64(%rdi)
+	movq	%cr3, %rax
+	movq	%rax, 72(%rdi)
+	sgdt	80(%rdi)
+	sidt	96(%rdi)
+	fxsave64 128(%rdi)
+	xorl	%eax, %eax
+	ret
+
+	.globl	snap_resume_entry
+snap_resume_entry:
+	movq	72(%rdi), %rax
+	movq	%rax, %cr3
+	lgdt	80(%rdi)
+	lidt	96(%rdi)
+	fxrstor64 128(%rdi)
+	movq	0(%rdi), %rbx
+	movq	8(%rdi), %rbp
+	movq	16(%rdi), %r12
+	movq	24(%rdi), %r13
+	movq	32(%rdi), %r14
+	movq	40(%rdi), %r15
+	movq	48(%rdi), %rsp
+	pushq	64(%rdi)
+	popfq
+	movq	%rsi, %rax
+	jmpq	*56(%rdi)
+
+/*
+ * The move routine (rdi moves, rsi count, rdx CR3, rcx entry, r8
+ * context, r9 value).  Copied elsewhere before it runs: no absolute
+ * addresses, no stack.
+ */
+	.globl	snap_move_start, snap_move_end
+snap_move_start:
+	cld
+	movq	%rdx, %cr3
+	movq	%rdi, %r10
+	movq	%rsi, %r11
+	movq	%rcx, %rax
+1:	testq	%r11, %r11
+	jz	2f
+	movq	0(%r10), %rsi
+	shlq	$12, %rsi
+	movq	8(%r10), %rdi
+	shlq	$12, %rdi
+	movl	$512, %ecx
+	rep movsq
+	addq	$16, %r10
+	decq	%r11
+	jmp	1b
+2:	movq	%r8, %rdi
+	movq	%r9, %rsi
+	jmpq	*%rax
+snap_move_end:
+	.section .note.GNU-stack,"",@progbits
