@@ -318,3 +318,5 @@ import dm_scenarios         # noqa: E402  (it imports this module's helpers)
 ALL += dm_scenarios.ALL
 import disk_scenarios       # noqa: E402  (it imports this module's helpers)
 ALL += disk_scenarios.ALL
+import hib_scenarios        # noqa: E402  (it imports this module's helpers)
+ALL += hib_scenarios.ALL
