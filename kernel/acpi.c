@@ -95,6 +95,9 @@ static void read_fadt(void)
 			? (uint32_t)f.x_pm1a_cnt_blk.address : f.pm1a_cnt_blk;
 	acpi.pm1b_cnt = f.x_pm1b_cnt_blk.space_id == GAS_SYSTEM_IO && f.x_pm1b_cnt_blk.address
 			? (uint32_t)f.x_pm1b_cnt_blk.address : f.pm1b_cnt_blk;
+	acpi.pm1a_evt = f.x_pm1a_evt_blk.space_id == GAS_SYSTEM_IO && f.x_pm1a_evt_blk.address
+			? (uint32_t)f.x_pm1a_evt_blk.address : f.pm1a_evt_blk;
+	acpi.pm1_evt_len = f.pm1_evt_len;
 	if (f.pm_tmr_len == 4)
 		acpi.pm_tmr_port = f.x_pm_tmr_blk.space_id == GAS_SYSTEM_IO && f.x_pm_tmr_blk.address
 				   ? (uint32_t)f.x_pm_tmr_blk.address : f.pm_tmr_blk;

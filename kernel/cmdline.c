@@ -22,7 +22,7 @@ struct opt {
 static const struct opt opts[] = {
 	FLAG(test), FLAG(selftest), FLAG(acpidump), FLAG(nofb),
 	VALUE(crash), VALUE(hz), VALUE(hvsim), VALUE(stack),
-	VALUE(blktest), VALUE(iotimeout),
+	VALUE(blktest), VALUE(iotimeout), VALUE(powerbutton),
 };
 
 static void warn(struct kopts *o, const char *word, const char *why)

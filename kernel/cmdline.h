@@ -30,6 +30,7 @@ struct kopts {
 	char stack[CMDLINE_VALUE_MAX];	/* application stack size */
 	char blktest[CMDLINE_VALUE_MAX];	/* disk for the block-device test */
 	char iotimeout[CMDLINE_VALUE_MAX];	/* seconds a disk request may take */
+	char powerbutton[CMDLINE_VALUE_MAX];	/* off (default), hibernate, ignore */
 	int argc;
 	char *argv[CMDLINE_MAX_ARGS + 1];
 	int dropped_args;	/* application arguments past CMDLINE_MAX_ARGS */

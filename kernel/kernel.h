@@ -192,6 +192,8 @@ struct acpi_info {
 	bool pm_tmr_32bit;
 	bool hw_reduced;
 	uint32_t pm1a_cnt, pm1b_cnt;	/* I/O ports, 0 if none */
+	uint32_t pm1a_evt;		/* PM1a status; enable at + pm1_evt_len / 2 */
+	uint8_t pm1_evt_len;
 	uint64_t sleep_ctl;		/* HW-reduced sleep control (GAS I/O port) */
 	uint8_t sleep_ctl_space;
 	bool reset_supported;

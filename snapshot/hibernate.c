@@ -106,7 +106,7 @@ int dormant_on_poweroff(void (*fn)(void))
 	return add_hook((void **)hooks.poweroff, &hooks.npoweroff, (void *)fn);
 }
 
-void hibernate_run_poweroff_hooks(void)
+static void hibernate_run_poweroff_hooks(void)
 {
 	for (unsigned i = 0; i < hooks.npoweroff; i++)
 		hooks.poweroff[i]();
@@ -421,5 +421,6 @@ static void hibernate_poll(void)
 static void hibernate_init(void)
 {
 	poll_add(hibernate_poll);
+	power_add_hook(hibernate_run_poweroff_hooks);	/* runs first: added last */
 }
 INITCALL(hibernate_init, INIT_LATE);

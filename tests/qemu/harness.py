@@ -147,7 +147,7 @@ def disk_args(img, bus, extra_disks):
 def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
          extra=(), kernel='default', timeout=60, until=None, inputs=(),
          log=None, image='dormant.img', serial='stdio', steps=(), com2=False,
-         disk_bus=None, extra_disks=(), patch=None, disk=None):
+         disk_bus=None, extra_disks=(), patch=None, disk=None, monitor=False):
     """Boot and wait for QEMU to exit, for the regex-free substring 'until'
     to appear on the serial port, or for the timeout.  'inputs' is a list of
     (after_substring, text) pairs typed on the serial console.
@@ -159,6 +159,9 @@ def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
     com2=True puts COM2 (the emulated Hyper-V host's administrator console)
     on a Unix socket: steps ('admin', TEXT) type on it and ('wait2', S)
     waits for S there; what it printed is Boot.com2.
+
+    monitor=True puts QEMU's human monitor on a Unix socket: steps
+    ('monitor', COMMAND) send it a command (e.g. system_powerdown).
 
     disk: boot this image file as it is (made with make_image, kept by the
     caller across boots) instead of a fresh copy.
@@ -187,7 +190,8 @@ def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
                *disk_args(img, disk_bus or 'virtio',
                           extra_disks),
                '-display', 'none', '-net', 'none', '-no-reboot',
-               '-monitor', 'none',
+               '-monitor', ('unix:%s,server=on,wait=off' % os.path.join(workdir, 'mon.sock')
+                            if monitor else 'none'),
                '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04']
         if serial == 'pipe':
             port = PipeSerial(workdir)
@@ -295,6 +299,11 @@ def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
                 elif step[0] == 'admin':
                     if sock2:
                         sock2.sendall(step[1].encode())
+                elif step[0] == 'monitor':
+                    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as m:
+                        m.connect(os.path.join(workdir, 'mon.sock'))
+                        m.sendall(step[1].encode() + b'\n')
+                        time.sleep(0.2)
                 elif step[0] == 'stall':
                     port.stall()
                 elif step[0] == 'drain':

@@ -294,7 +294,26 @@ def killed_during_write(build, log):
     return run.finish()
 
 
+def power_button(build, log):
+    """powerbutton=hibernate: QEMU's system_powerdown (the ACPI power
+    button) hibernates the demo, which resumes with its state."""
+    run = Run(build, log, cmdline='test powerbutton=hibernate -- --run-for 300')
+    steps = [('wait', RUNNING)] + mutate(3, 'button', 4) + [('monitor', 'system_powerdown')]
+    b = run.boot(steps, monitor=True)
+    run.need(b, 'power button', 'powerbutton: hibernates (powerbutton=hibernate)',
+             'powerbutton: pressed: hibernating', 'hibernate: the power button asked',
+             POWERED_OFF)
+    c = checks(b)
+    b = run.boot([('wait', RESUMED), ('type', 'check\r'), ('wait', 'check: '),
+                  ('type', 'exit 0\r')])
+    got = checks(b)
+    if not c or not got or got[0] != c[-1]:
+        run.problems.append('checksum after resume %r, at hibernation %r' % (got[:1], c[-1:]))
+    return run.finish()
+
+
 ALL = [
+    Scenario('hib/power-button', custom=power_button),
     Scenario('hib/three-cycles', custom=three_cycles),
     Scenario('hib/state-larger-than-half-of-ram', custom=large_state),
     Scenario('hib/corrupt-images-refused', custom=corrupt_images),
