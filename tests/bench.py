@@ -7,8 +7,9 @@ app_main) and loader entry to app_main; plus QEMU wall time to power-off,
 which is mostly firmware; on the emulated Hyper-V host, the time from
 kernel entry to all VMBus offers bound; and the demo's `disk test` on the
 virtio-blk boot disk and on the hvsim image's storvsc disk, beside what the host does with the same transfer on a
-file (the read comes from the page cache: it is an upper bound).  Medians of one run; compare
-numbers from the same run only."""
+file (the read comes from the page cache: it is an upper bound); and
+hibernate/resume of 16 and 64 MiB of state (bench_hib.py).  Medians of
+one run; compare numbers from the same run only."""
 import argparse
 import os
 import re
@@ -18,6 +19,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'qemu'))
 import harness  # noqa: E402
+import bench_hib  # noqa: E402
 
 DISK_LINE = re.compile(r'disk test: \S+: 8 MiB verified; write (\d+) MB/s, read (\d+) MB/s; '
                        r'4 KiB read latency (\d+) us')
@@ -117,6 +119,8 @@ def main():
     print('  dormant.elf %d KiB, BOOTX64.EFI %d KiB, dormant.img %d MiB' % (
         elf >> 10, os.path.getsize(os.path.join(build, 'BOOTX64.EFI')) >> 10,
         os.path.getsize(os.path.join(build, 'dormant.img')) >> 20))
+    bench_hib.bench(build, args.ovmf_code, args.ovmf_vars, args.mem, args.n,
+                    (wmed, rmed, swmed, srmed))
 
 
 if __name__ == '__main__':
