@@ -275,7 +275,18 @@ static void resume_on_same_host(void **state)
 	(void)state;
 	struct blk_dev *sda = up(23);
 	suspend_and_check();
+	/* A leftover of the old connection, queued while the SynIC is off:
+	 * an offer before contact is dropped (hv-core 6.6), not bound. */
+	uint8_t stale[196];
+	memset(stale, 0, sizeof(stale));
+	stale[0] = 1;					/* OFFERCHANNEL */
+	memcpy(stale + 8, guest_chan("kvp")->class_id.b, 16);
+	stale[184] = 0xe7;				/* relid 999 */
+	stale[185] = 0x03;
+	HOST_VOID(vbh_send_msg(stale, sizeof(stale)));
 	pm_resume(false);
+	assert_null(vmbus_by_relid(999));
+	assert_int_equal(log_count("vmbus: kvp: class"), 1);	/* at boot only */
 	assert_true(log_has("hv: resumed: Microsoft Hv"));
 	assert_int_equal(env.vbh.contacts, 2);
 	assert_all_back();
@@ -360,6 +371,37 @@ static void instance_match_picks_the_right_one(void **state)
 	assert_true(log_has("vmbus: resumed, 7 devices rebound in "));
 	assert_all_back();
 	assert_disk_back(sda, 17);
+}
+
+/* The same two on a new VM (another instance GUID): which of the two
+ * the one offered controller is cannot be told, so neither is matched
+ * by class; both are reported, and the offer is a new device. */
+static void two_controllers_on_new_vm_not_matched(void **state)
+{
+	(void)state;
+	static const struct vmbus_driver standin = { .name = "standin", .remove = standin_remove };
+	up(19);
+	assert_int_equal(pm_suspend(), 0);
+	struct vmbus_channel *real = guest_chan("scsi"), *other = NULL;
+	for (unsigned i = 0; i < VMBUS_MAX_CHANNELS && !other; i++)
+		if (vmbus.chan[i].state == VMBUS_CH_FREE)
+			other = &vmbus.chan[i];
+	*other = *real;
+	other->instance.b[0] ^= 0xff;
+	other->drv = &standin;
+	other->priv = NULL;
+	log_clear();
+	standin_removed = 0;
+	env_new_host(&hvsim_profile_current, true, 0);
+	pm_resume(true);
+	assert_int_equal(log_count("vmbus: scsi (class ba6163d9-04a1-4d29-b605-72e2ffb1dc7f, "
+				   "instance "), 2);
+	assert_int_equal(standin_removed, 1);
+	assert_true(log_has("vmbus: resumed, 6 devices rebound in "));
+	assert_true(log_has("vmbus: storvsc: class ba6163d9-04a1-4d29-b605-72e2ffb1dc7f instance "
+			    SCSI_NEWVM));
+	assert_all_back();
+	assert_non_null(blk_find("sda"));	/* the new controller's disk */
 }
 
 /* A device the guest did not have at suspend is probed as at boot. */
@@ -551,6 +593,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(resume_on_fresh_host_new_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(device_not_offered_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(instance_match_picks_the_right_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(two_controllers_on_new_vm_not_matched, setup, teardown),
 		cmocka_unit_test_setup_teardown(new_device_probed_at_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(request_in_flight_refuses_suspend, setup, teardown),
 		cmocka_unit_test_setup_teardown(disk_changed_or_missing_after_resume, setup, teardown),
