@@ -232,7 +232,7 @@ run-kvm: deps all $(RUN_VARS)
 # --- tests ----------------------------------------------------------------
 
 UNIT_TESTS := frame heap aml fmt cmdline bootmem elfimage hv
-UNIT_TESTS += vmbus_ring vmbus_wire vmbus_client scsi gpt virtq storvsc balloon kbd kvp
+UNIT_TESTS += vmbus_ring vmbus_wire vmbus_client vmbus_pm scsi gpt virtq storvsc balloon kbd kvp
 UNIT_TESTS += image image_check restore_plan
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikernel -Iboot -fsanitize=address,undefined \
@@ -245,7 +245,7 @@ $(BUILD)/tests/test_fmt: kernel/fmt.c
 $(BUILD)/tests/test_cmdline: kernel/cmdline.c kernel/fmt.c
 $(BUILD)/tests/test_bootmem: boot/bootmem.c
 $(BUILD)/tests/test_elfimage: boot/elfimage.c
-$(BUILD)/tests/test_hv: $(HV_GUEST) $(HVSIM) tests/unit/hv_host.c
+$(BUILD)/tests/test_hv: $(HV_GUEST) $(HVSIM) tests/unit/hv_host.c kernel/pm.c
 $(BUILD)/tests/test_vmbus_ring: vmbus/ring.c
 $(BUILD)/tests/test_vmbus_wire: vmbus/msg.c
 $(BUILD)/tests/test_scsi: drivers/scsi.c
@@ -263,8 +263,13 @@ VMBUS_DRIVERS := $(filter-out drivers/pci.c drivers/virtio%.c drivers/virtq.c dr
 	$(wildcard drivers/*.c))
 # (also fuzz_vmbus_dispatch's; none of it needs cmocka)
 VMBUS_ENV_SRC := $(HV_GUEST) $(HVSIM) $(wildcard vmbus/*.c) $(VMBUS_DRIVERS) \
-	$(VMBUS_HOST) kernel/fmt.c kernel/wait.c kernel/frame.c kernel/input.c kernel/cmdline.c tests/unit/hv_host.c tests/unit/vmbus_env.c
+	$(VMBUS_HOST) kernel/fmt.c kernel/wait.c kernel/frame.c kernel/input.c kernel/cmdline.c kernel/pm.c \
+	tests/unit/hv_host.c tests/unit/vmbus_env.c
 $(BUILD)/tests/test_vmbus_client: $(VMBUS_ENV_SRC)
+# Hibernation's suspend and resume of hv/, vmbus/ and the drivers, against
+# the same host and against a fresh one (a new VM too).
+$(BUILD)/tests/test_vmbus_pm: $(VMBUS_ENV_SRC)
+$(BUILD)/tests/test_vmbus_pm: HOST_CFLAGS += -Iinclude $(HOST_INITCALLS)
 # Dynamic Memory accounting: the guest's driver against the host's back-end.
 $(BUILD)/tests/test_balloon: $(VMBUS_ENV_SRC)
 $(BUILD)/tests/test_balloon: HOST_CFLAGS += -Iinclude $(HOST_INITCALLS)

@@ -209,6 +209,32 @@ static bool report_caps(struct balloon_dev *b)
 	return ask(b, c, DM_CAPS_REPORT, sizeof(*c));
 }
 
+/* Open the channel and run the handshake (3.4): versions, capabilities.
+ * 0 with the device running, or -1 with the channel closed again. */
+static int start(struct balloon_dev *b)
+{
+	struct vmbus_channel *ch = b->ch;
+	b->state = BAL_VERSION;
+	b->work = false;
+	if (vmbus_open(ch, DM_RING_PAGES, DM_RING_PAGES) != 0)
+		return -1;
+	if (!negotiate(b)) {
+		kprintf("balloon: %s: no protocol version the host accepts\n", ch->name);
+		goto fail;
+	}
+	if (!report_caps(b)) {
+		/* 3.4: not accepted, the guest must shut the service down */
+		kprintf("balloon: %s: the host did not accept the capabilities\n", ch->name);
+		goto fail;
+	}
+	b->state = BAL_RUNNING;
+	b->next_report_ns = time_ns();
+	return 0;
+fail:
+	vmbus_close(ch);
+	return -1;
+}
+
 static int probe(struct vmbus_channel *ch)
 {
 	struct balloon_dev *b = kmalloc(sizeof(*b));
@@ -218,30 +244,29 @@ static int probe(struct vmbus_channel *ch)
 	b->hot_add = mem_hot_add;
 	b->hibernation = acpi.s4;
 	ch->priv = b;
-	if (vmbus_open(ch, DM_RING_PAGES, DM_RING_PAGES) != 0)
-		goto fail;
-	if (!negotiate(b)) {
-		kprintf("balloon: %s: no protocol version the host accepts\n", ch->name);
-		goto fail_open;
+	if (start(b) != 0) {
+		ch->priv = NULL;
+		kfree(b);
+		return -1;
 	}
-	if (!report_caps(b)) {
-		/* 3.4: not accepted, the guest must shut the service down */
-		kprintf("balloon: %s: the host did not accept the capabilities\n", ch->name);
-		goto fail_open;
-	}
-	b->state = BAL_RUNNING;
-	b->next_report_ns = time_ns();
 	dev = b;
 	kprintf("balloon: protocol %u.%u, %s\n", b->version >> 16, b->version & 0xffff,
 		b->hibernation ? "ACPI S4 present: pressure reports only, no ballooning or hot-add"
 			       : "ballooning and hot-add allowed (no ACPI S4)");
 	return 0;
-fail_open:
-	vmbus_close(ch);
-fail:
-	ch->priv = NULL;
-	kfree(b);
-	return -1;
+}
+
+/* Hibernation: nothing is in flight (requests are answered in the
+ * kernel's context, one at a time), so there is no suspend; the reports
+ * stop while the channel is closed (balloon_poll).  Resume runs the
+ * handshake again: the host (maybe a new one) starts from nothing. */
+static int resume(struct vmbus_channel *ch)
+{
+	struct balloon_dev *b = ch->priv;
+	if (!b)
+		return -1;
+	b->unballooning = false;
+	return start(b);
 }
 
 static void remove(struct vmbus_channel *ch)
@@ -265,8 +290,8 @@ static void event(struct vmbus_channel *ch)
 static void balloon_poll(void)
 {
 	struct balloon_dev *b = dev;
-	if (!b || b->ch->dead)
-		return;
+	if (!b || b->ch->dead || b->ch->state != VMBUS_CH_OPEN)
+		return;		/* gone, or closed for hibernation */
 	if (b->work)
 		balloon_drain(b);
 	uint64_t now = time_ns();
@@ -281,7 +306,7 @@ static void balloon_poll(void)
 
 static const struct vmbus_driver balloon = {
 	.name = "balloon", .class_id = VMBUS_CLASS_BALLOON, .probe = probe,
-	.remove = remove, .on_event = event,
+	.remove = remove, .resume = resume, .on_event = event,
 };
 
 static void balloon_init(void)

@@ -51,6 +51,14 @@ void blk_unregister_disk(struct blk_dev *d)
 	blk_unregister(d);
 }
 
+void blk_set_max_sectors(struct blk_dev *d, uint32_t n)
+{
+	d->max_sectors = n;
+	for (unsigned i = 0; i < ndevs; i++)
+		if (devs[i]->parent == d)
+			devs[i]->max_sectors = n;
+}
+
 unsigned blk_count(void)
 {
 	return ndevs;

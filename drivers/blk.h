@@ -81,6 +81,9 @@ int blk_register(struct blk_dev *d);		/* 0, or -1 when full */
 void blk_unregister(struct blk_dev *d);
 /* A disk that went away, and its partitions. */
 void blk_unregister_disk(struct blk_dev *d);
+/* The largest request of a disk and its partitions changed (a resume on
+ * a host that takes less at once). */
+void blk_set_max_sectors(struct blk_dev *d, uint32_t n);
 unsigned blk_count(void);
 struct blk_dev *blk_get(unsigned i);
 struct blk_dev *blk_find(const char *name);

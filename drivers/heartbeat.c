@@ -34,7 +34,8 @@ uint64_t heartbeat_count(void)
 
 static const struct ic_service heartbeat = {
 	.drv = { .name = "heartbeat", .class_id = VMBUS_CLASS_HEARTBEAT, .probe = ic_probe,
-		 .remove = ic_remove, .on_event = ic_event },
+		 .remove = ic_remove, .resume = ic_resume,
+		 .on_event = ic_event },
 	.msg_type = IC_MSG_HEARTBEAT,
 	.versions = versions,
 	.nversions = ARRAY_SIZE(versions),

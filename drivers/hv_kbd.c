@@ -139,31 +139,53 @@ static bool answered(void *arg)
 	return k->answered || k->ch->dead;
 }
 
+/* Open the channel and ask for protocol 1.0 (4); 0 once the host
+ * accepted it, else -1 (the channel may stay open: the bus closes it). */
+static int start(struct kbd_dev *k)
+{
+	struct vmbus_channel *ch = k->ch;
+	k->answered = k->accepted = false;
+	if (vmbus_open(ch, KBD_RING_PAGES, KBD_RING_PAGES) != 0)
+		return -1;
+	struct kbd_protocol_request q = { KBD_PROTOCOL_REQUEST, KBD_VERSION_1_0 };
+	/* 4: in-band, completion requested (as Linux), any transaction id */
+	if (vmbus_send(ch, VMBUS_PKT_DATA_INBAND, VMBUS_PKT_FLAG_COMPLETION_REQUESTED, 1, &q,
+		       sizeof(q)) != 0)
+		return -1;
+	vmbus_wait(answered, k, KBD_WAIT_NS);
+	if (!k->accepted) {
+		kprintf("keyboard: %s: the host %s protocol 1.0\n", ch->name,
+			k->answered ? "refused" : "did not answer for");
+		return -1;
+	}
+	return 0;
+}
+
 static int probe(struct vmbus_channel *ch)
 {
 	struct kbd_dev *k = kmalloc(sizeof(*k));
 	memset(k, 0, sizeof(*k));
 	k->ch = ch;
 	ch->priv = k;
-	if (vmbus_open(ch, KBD_RING_PAGES, KBD_RING_PAGES) != 0)
-		goto fail;
-	struct kbd_protocol_request q = { KBD_PROTOCOL_REQUEST, KBD_VERSION_1_0 };
-	/* 4: in-band, completion requested (as Linux), any transaction id */
-	if (vmbus_send(ch, VMBUS_PKT_DATA_INBAND, VMBUS_PKT_FLAG_COMPLETION_REQUESTED, 1, &q,
-		       sizeof(q)) != 0)
-		goto fail;
-	vmbus_wait(answered, k, KBD_WAIT_NS);
-	if (!k->accepted) {
-		kprintf("keyboard: %s: the host %s protocol 1.0\n", ch->name,
-			k->answered ? "refused" : "did not answer for");
-		goto fail;
+	if (start(k) != 0) {
+		ch->priv = NULL;
+		kfree(k);
+		return -1;
 	}
 	kprintf("keyboard: protocol 1.0 accepted; keys go to the console input\n");
 	return 0;
-fail:
-	ch->priv = NULL;
-	kfree(k);
-	return -1;
+}
+
+/* Hibernation: nothing in flight, so no suspend.  Resume asks for the
+ * protocol again; keys held down at the snapshot are forgotten (their
+ * releases went to a host that is gone). */
+static int resume(struct vmbus_channel *ch)
+{
+	struct kbd_dev *k = ch->priv;
+	if (!k)
+		return -1;
+	memset(&k->keys, 0, sizeof(k->keys));
+	return start(k);
 }
 
 static void remove(struct vmbus_channel *ch)
@@ -175,7 +197,7 @@ static void remove(struct vmbus_channel *ch)
 
 static const struct vmbus_driver keyboard = {
 	.name = "keyboard", .class_id = VMBUS_CLASS_KEYBOARD, .probe = probe,
-	.remove = remove, .on_event = event,
+	.remove = remove, .resume = resume, .on_event = event,
 };
 
 static void kbd_init(void)

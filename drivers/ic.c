@@ -11,6 +11,9 @@
 #include "../kernel/kernel.h"
 #include "ic.h"
 
+/* 2.8: 3 data pages and a control page in each direction. */
+#define IC_RING_PAGES	4
+
 /* Framework versions, newest first (2.3: Linux offers 3.0 and 1.0). */
 static const struct ic_version frameworks[] = { { 3, 0 }, { 1, 0 } };
 
@@ -25,13 +28,25 @@ int ic_probe(struct vmbus_channel *ch)
 	memset(d, 0, sizeof(*d));
 	d->svc = ic_service_of(ch);
 	ch->priv = d;
-	/* 2.8: 3 data pages and a control page in each direction. */
-	if (vmbus_open(ch, 4, 4) != 0) {
+	if (vmbus_open(ch, IC_RING_PAGES, IC_RING_PAGES) != 0) {
 		ch->priv = NULL;
 		kfree(d);
 		return -1;
 	}
 	return 0;
+}
+
+/* Hibernation: nothing is in flight (ICs only answer, and a request
+ * not answered yet is asked again by the host), so there is no suspend.
+ * Resume opens the channel again; the host speaks first on every open
+ * and negotiates anew (hv-vsc-protocols.md 2.2, 2.3). */
+int ic_resume(struct vmbus_channel *ch)
+{
+	struct ic_dev *d = ch->priv;
+	if (!d)
+		return -1;
+	d->negotiated = false;
+	return vmbus_open(ch, IC_RING_PAGES, IC_RING_PAGES);
 }
 
 /* Nothing is in flight (ICs only answer); the state goes.  priv is

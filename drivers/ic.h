@@ -41,6 +41,7 @@ struct ic_dev {
 /* A driver's probe and event callbacks are these, for every service. */
 int ic_probe(struct vmbus_channel *ch);
 void ic_remove(struct vmbus_channel *ch);
+int ic_resume(struct vmbus_channel *ch);
 void ic_event(struct vmbus_channel *ch);
 const struct ic_service *ic_service_of(const struct vmbus_channel *ch);
 /* One packet of len bytes in d->buf, as vmbus_recv left it (descriptor

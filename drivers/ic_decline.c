@@ -25,7 +25,8 @@ static uint32_t decline(struct vmbus_channel *ch, uint8_t *body, uint32_t len, u
 
 static const struct ic_service vss = {
 	.drv = { .name = "vss", .class_id = VMBUS_CLASS_VSS, .probe = ic_probe,
-		 .remove = ic_remove, .on_event = ic_event },
+		 .remove = ic_remove, .resume = ic_resume,
+		 .on_event = ic_event },
 	.msg_type = IC_MSG_VSS,
 	.versions = vss_versions,
 	.nversions = ARRAY_SIZE(vss_versions),

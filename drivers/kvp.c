@@ -33,7 +33,8 @@ static uint32_t handle(struct vmbus_channel *ch, uint8_t *body, uint32_t len, ui
 
 static const struct ic_service kvp = {
 	.drv = { .name = "kvp", .class_id = VMBUS_CLASS_KVP, .probe = ic_probe,
-		 .remove = ic_remove, .on_event = ic_event },
+		 .remove = ic_remove, .resume = ic_resume,
+		 .on_event = ic_event },
 	.msg_type = IC_MSG_KVP,
 	.versions = versions,
 	.nversions = ARRAY_SIZE(versions),

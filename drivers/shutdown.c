@@ -5,19 +5,22 @@
  * The answer goes first, then the action (Linux does the same): the
  * action waits for the host (VMBus unload), so it runs from the kernel's
  * deferred work, not from the interrupt that brought the request.
- * Hibernation is refused: dormant cannot hibernate yet, and without ACPI
- * S4 (the user's consent, Hyper-V's "virtual S4") it never may.
+ * Hibernation is accepted only when it is possible now (ACPI S4, the
+ * user's consent, Hyper-V's "virtual S4"; a hibernation partition; ...:
+ * snapshot/hibernate.h says which), and otherwise refused with the
+ * failure status, as Linux does (hv-vsc-protocols.md 2.5, hv-core 10.1).
  */
 #include <string.h>
 
 #include "../kernel/initcall.h"
 #include "../kernel/kernel.h"
+#include "../snapshot/hibernate.h"
 #include "ic.h"
 
 /* 3.1 added restart and 3.2 hibernate; newest first. */
 static const struct ic_version versions[] = { { 3, 2 }, { 3, 1 }, { 3, 0 }, { 1, 0 } };
 
-enum action { NONE, POWEROFF, REBOOT };
+enum action { NONE, POWEROFF, REBOOT, HIBERNATE };
 static volatile enum action pending;
 
 static uint32_t handle(struct vmbus_channel *ch, uint8_t *body, uint32_t len, uint32_t *reply_len)
@@ -39,11 +42,16 @@ static uint32_t handle(struct vmbus_channel *ch, uint8_t *body, uint32_t len, ui
 		kprintf("shutdown: the host asks to restart%s\n", force);
 		pending = REBOOT;
 		return IC_S_OK;
-	case IC_SHUTDOWN_HIBERNATE:
-		kprintf("shutdown: the host asks to hibernate%s: refused: %s\n", force,
-			acpi.s4 ? "hibernation is not implemented yet"
-				: "ACPI S4 is absent (hibernation not enabled for this VM)");
-		return IC_E_FAIL;
+	case IC_SHUTDOWN_HIBERNATE: {
+		const char *why = "";
+		kprintf("shutdown: the host asks to hibernate%s\n", force);
+		if (!hibernate_possible(&why)) {
+			kprintf("shutdown: hibernate request refused: %s\n", why);
+			return IC_E_FAIL;
+		}
+		pending = HIBERNATE;
+		return IC_S_OK;
+	}
 	default:
 		kprintf("shutdown: unknown request flags 0x%x from the host (%s); refused\n", flags,
 			ch->name);
@@ -64,11 +72,14 @@ static void shutdown_poll(void)
 		kprintf("shutdown: restarting as the host asked\n");
 		power_reset();
 	}
+	if (a == HIBERNATE)
+		hibernate_request("shutdown service");
 }
 
 static const struct ic_service shutdown = {
 	.drv = { .name = "shutdown", .class_id = VMBUS_CLASS_SHUTDOWN, .probe = ic_probe,
-		 .remove = ic_remove, .on_event = ic_event },
+		 .remove = ic_remove, .resume = ic_resume,
+		 .on_event = ic_event },
 	.msg_type = IC_MSG_SHUTDOWN,
 	.versions = versions,
 	.nversions = ARRAY_SIZE(versions),

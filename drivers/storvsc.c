@@ -122,6 +122,10 @@ static int submit(struct blk_dev *d, struct blk_req *r)
 		st = BLK_E_GONE;
 		goto out;
 	}
+	if (s->suspended) {
+		st = BLK_E_BUSY;	/* the controller comes back at resume */
+		goto out;
+	}
 	int i = take_slot(s);
 	if (i < 0) {
 		st = BLK_E_BUSY;
@@ -472,6 +476,69 @@ static int probe(struct vmbus_channel *ch)
 	return 0;
 }
 
+/* ---- hibernation (vmbus/pm.c) --------------------------------------------- */
+
+static bool drained(void *arg)
+{
+	struct storvsc *s = arg;
+	return !s->inflight || s->dead;
+}
+
+static void drain_poll(void *arg)
+{
+	storvsc_poll_ctl(arg);
+}
+
+/* Nothing new starts (submit answers BUSY); what is in flight completes
+ * within the bound, or the suspend is refused and I/O goes on.  A
+ * request is never cut short to be sent again: the host may have done
+ * it already. */
+static int suspend(struct vmbus_channel *ch)
+{
+	struct storvsc *s = ch->priv;
+	if (!s)
+		return 0;
+	s->suspended = true;
+	wait_until(drained, drain_poll, s, time_ns() + STORVSC_SUSPEND_NS);
+	uint64_t f = irq_save();
+	unsigned left = s->dead ? 0 : s->inflight;
+	if (left)
+		s->suspended = false;
+	irq_restore(f);
+	if (left) {
+		kprintf("storvsc: %s: cannot suspend: %u requests still in flight after %llu s\n",
+			ch->name, left, STORVSC_SUSPEND_NS / 1000000000ull);
+		return -1;
+	}
+	return 0;
+}
+
+/* The channel opened again (fresh rings, maybe another relid or a new
+ * VM's controller): the whole handshake at whatever version this host
+ * accepts (1.7), then the disks checked against what the application
+ * holds.  The struct storvsc and the disks' blk devices stay the same. */
+static int resume(struct vmbus_channel *ch)
+{
+	struct storvsc *s = ch->priv;
+	if (!s)
+		return -1;
+	uint16_t was = s->version;
+	s->step_done = false;
+	s->rescan = false;
+	if (vmbus_open(ch, STORVSC_RING_PAGES, STORVSC_RING_PAGES) != 0)
+		return -1;
+	if (handshake(s) != 0) {
+		kprintf("storvsc: %s: initialisation failed after resume\n", ch->name);
+		return -1;
+	}
+	if (s->version != was)
+		kprintf("storvsc: %s: protocol %u.%u after resume (was %u.%u)\n", ch->name,
+			s->version >> 8, s->version & 0xff, was >> 8, was & 0xff);
+	s->suspended = false;
+	storvsc_check_disks(s);
+	return 0;
+}
+
 /* Rescinded, or the bus is going down: nothing more will complete. */
 static void remove(struct vmbus_channel *ch)
 {
@@ -507,7 +574,7 @@ static void storvsc_poll_all(void)
 		if (!s)
 			continue;
 		storvsc_poll_ctl(s);
-		if (s->rescan && !s->dead) {
+		if (s->rescan && !s->dead && !s->suspended) {
 			s->rescan = false;
 			storvsc_scan(s);
 		}
@@ -519,6 +586,8 @@ static const struct vmbus_driver storvsc_driver = {
 	.class_id = VMBUS_CLASS_SCSI,
 	.probe = probe,
 	.remove = remove,
+	.suspend = suspend,
+	.resume = resume,
 	.on_event = on_event,
 };
 

@@ -32,6 +32,10 @@
 #define STORVSC_SCAN_LUNS	64		/* 1.10: 64 LUNs per controller */
 #define STORVSC_STEP_NS		(5ull * 1000 * 1000 * 1000)	/* 1.7: 5 s a step */
 #define STORVSC_RETRIES		3
+/* Hibernation: how long suspend waits for requests in flight (the
+ * application's own I/O is drained before; what is left is the driver's
+ * or a request about to complete). */
+#define STORVSC_SUSPEND_NS	(5ull * 1000 * 1000 * 1000)
 
 /* The parts of a completion the driver keeps (1.8). */
 struct storvsc_result {
@@ -72,6 +76,7 @@ struct storvsc {
 	uint32_t srb_size, sense_size;
 	uint32_t max_transfer;		/* bytes per SRB, the host's and ours */
 	bool dead;			/* rescinded, failed or timed out */
+	bool suspended;			/* hibernation: new requests wait */
 	volatile bool rescan;		/* ENUMERATE_BUS arrived */
 	uint64_t timeout_ns;
 	unsigned inflight;
@@ -98,6 +103,9 @@ void storvsc_poll_ctl(struct storvsc *s);
 /* storvsc_scan.c */
 void storvsc_scan(struct storvsc *s);
 void storvsc_forget_disks(struct storvsc *s);
+/* After a resume: each disk must still be there with the same size (else
+ * it is gone: logged, unregistered, its struct kept); new LUNs are added. */
+void storvsc_check_disks(struct storvsc *s);
 
 /* storvsc_status.c: the blk status of a completion; STORVSC_RETRY when
  * the command should be sent again.  why (cap bytes) says what failed;

@@ -187,3 +187,40 @@ void storvsc_forget_disks(struct storvsc *s)
 		if (s->disk[i])
 			drop_disk(s, i, "controller gone", true);
 }
+
+/* After a resume the controller may be a new VM's: a disk is the same one
+ * only if its LUN is still reported with the same size.  A disk that is
+ * not goes (requests on it answer "device gone"); the others keep their
+ * blk devices, which the application and the image writer hold, with the
+ * largest request this host takes. */
+void storvsc_check_disks(struct storvsc *s)
+{
+	uint8_t *buf = kmalloc(REPORT_LUNS_BYTES);
+	uint16_t luns[STORVSC_SCAN_LUNS];
+	unsigned n = list_luns(s, buf, luns);
+	for (unsigned i = 0; i < STORVSC_MAX_DISKS && !s->dead; i++) {
+		struct storvsc_disk *d = s->disk[i];
+		if (!d)
+			continue;
+		bool listed = false;
+		for (unsigned k = 0; k < n; k++)
+			listed |= luns[k] == d->lun;
+		struct scsi_capacity c;
+		if (!listed || capacity(s, d->lun, buf, &c) != 0) {
+			drop_disk(s, i, "not there after resume", false);
+			continue;
+		}
+		if (c.blocks != d->blk.sectors || c.block_size != d->blk.sector_size) {
+			kprintf("storvsc: %s: LUN %u now has %lu sectors of %u bytes, had %lu of %u\n",
+				d->blk.name, d->lun, c.blocks, c.block_size, d->blk.sectors,
+				d->blk.sector_size);
+			drop_disk(s, i, "its size changed over the hibernation", false);
+			continue;
+		}
+		blk_set_max_sectors(&d->blk, s->max_transfer / c.block_size);
+	}
+	for (unsigned k = 0; k < n && !s->dead; k++)
+		if (luns[k] < 256 && !known(s, luns[k]))
+			add_disk(s, (uint8_t)luns[k], buf);
+	kfree(buf);
+}

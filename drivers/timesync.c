@@ -85,7 +85,8 @@ uint64_t timesync_count(void)
 
 static const struct ic_service timesync = {
 	.drv = { .name = "timesync", .class_id = VMBUS_CLASS_TIMESYNC, .probe = ic_probe,
-		 .remove = ic_remove, .on_event = ic_event },
+		 .remove = ic_remove, .resume = ic_resume,
+		 .on_event = ic_event },
 	.msg_type = IC_MSG_TIMESYNC,
 	.versions = versions,
 	.nversions = ARRAY_SIZE(versions),

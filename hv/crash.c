@@ -24,9 +24,21 @@ void hv_crash_init(void)
 	hv.crash_msrs = true;
 	reported = false;
 	hv.crash_caps = hv_rdmsr(HV_MSR_CRASH_CTL);	/* reads: supported flags */
-	if (hv.crash_caps & HV_CRASH_CTL_MESSAGE)
+	if (hv.crash_caps & HV_CRASH_CTL_MESSAGE && !hv.crash_page)
 		hv.crash_page = (char *)(uintptr_t)page_alloc(1, FRAME_VOLATILE);
 	panic_notify = hv_crash_report;
+}
+
+/* Hibernation leaves the crash MSRs alone (they hold nothing until a
+ * report); resume asks again what this hypervisor supports, which after
+ * a restore may be another one.  The message page is a volatile frame:
+ * its bytes are written only when a report is made. */
+void hv_crash_resume(void)
+{
+	if (hv_has(0, 0, HV_FEATURE_GUEST_CRASH_MSRS))
+		hv_crash_init();
+	else
+		hv_crash_teardown();
 }
 
 void hv_crash_report(const char *msg)

@@ -38,6 +38,16 @@ bool hv_detect(struct hv *h)
 	if (r[0] != HV_INTERFACE_HV1)
 		return false;
 
+	hv_read_features(h);
+	h->present = true;
+	return true;
+}
+
+/* Leaves 0x40000003-5 (1.2-1.4): read at boot, and again at resume, where
+ * the hypervisor may be another one (a restore on another host). */
+void hv_read_features(struct hv *h)
+{
+	uint32_t r[4];
 	hv_cpuid(HV_CPUID_FEATURES, 0, r);
 	h->features_eax = r[0];
 	h->features_ebx = r[1];
@@ -46,8 +56,6 @@ bool hv_detect(struct hv *h)
 	h->recommend_eax = r[0];
 	hv_cpuid(HV_CPUID_LIMITS, 0, r);
 	h->max_vps = r[0];
-	h->present = true;
-	return true;
 }
 
 /* Leaf 0x40000002 reads as zeros until GUEST_OS_ID is set (1.1). */

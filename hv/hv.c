@@ -5,9 +5,11 @@
  */
 #include "../kernel/initcall.h"
 #include "../kernel/kernel.h"
+#include "../kernel/pm.h"
 #include "hv.h"
 #include "hv_seam.h"
 
+static const struct pm_ops hv_pm = { "hv", hv_suspend, hv_resume };
 
 void hv_init(void)
 {
@@ -35,6 +37,7 @@ void hv_init(void)
 	hv_clock_init();
 	hv_crash_init();
 	power_add_hook(hv_teardown);
+	pm_register(&hv_pm);
 	kprintf("hv: hypercall page 0x%lx, SynIC %s (SINT%u vector 0x%x, SINT%u vector 0x%x%s), "
 		"clock %s, frequencies %s, crash MSRs %s\n",
 		(uint64_t)(uintptr_t)hv.hypercall_page, hv.simp ? "on" : "off",
@@ -57,4 +60,55 @@ void hv_teardown(void)
 	hv_crash_teardown();
 	hv_hypercall_teardown();
 	hv.present = false;
+}
+
+/* Hibernation (pm.h): the hypervisor's state goes as at teardown (2.4
+ * stimer, 4.1 SynIC, 5.2 TSC page, 3.1 hypercall page and OS id, last),
+ * as Linux's hv_suspend and syscore hooks do (hv-core 10.2 step 4); the
+ * root object keeps what resume needs.  hv.present stays true. */
+int hv_suspend(void)
+{
+	if (!hv.present || hv.suspended)
+		return 0;
+	hv_stimer_suspend();
+	hv_synic_suspend();
+	hv_clock_suspend();
+	hv_hypercall_suspend();
+	hv.suspended = true;
+	return 0;
+}
+
+/* The same order as hv_init (hv-core 0 and 10.2 resume step 1), with
+ * the same pages, vectors and handlers.  After a restore the hypervisor
+ * may be a fresh one on another host (the image check only guarantees the
+ * hypercall page and the SynIC): its features are read again and the
+ * clock, tick and crash choices follow them. */
+void hv_resume(bool restored)
+{
+	if (!hv.present || !hv.suspended)
+		return;
+	hv.suspended = false;
+	uint32_t a = hv.features_eax, b = hv.features_ebx, d = hv.features_edx;
+	hv_read_features(&hv);
+	if (a != hv.features_eax || b != hv.features_ebx || d != hv.features_edx)
+		kprintf("hv: resume: features %08x:%08x:%08x, were %08x:%08x:%08x\n",
+			hv.features_eax, hv.features_ebx, hv.features_edx, a, b, d);
+	int st = hv_hypercall_resume();
+	if (st != HV_STATUS_SUCCESS) {
+		/* Nothing above can talk to the host; the clock still reads
+		 * TIME_REF_COUNT.  The pages that stay are volatile frames. */
+		kprintf("hv: resume: no hypercall page (%s); Hyper-V layer off\n",
+			hv_status_name(st));
+		return;
+	}
+	hv_read_version(&hv);
+	hv_synic_resume();
+	hv_clock_resume();
+	hv_crash_resume();
+	bool tick = hv_stimer_resume();
+	kprintf("hv: resumed%s: %s %u.%u build %u, SynIC %s, clock %s, tick %s, crash MSRs %s\n",
+		restored ? " after a restore" : "", hv.vendor, hv.version_major, hv.version_minor,
+		hv.build, hv.simp ? "on" : "off", hv.tsc_page ? "tsc page" : "TIME_REF_COUNT",
+		!hv.stimer_hz ? "not ours" : !tick ? "LOST (no synthetic timer now)" :
+		hv.stimer_direct ? "stimer0 direct" : "stimer0 message", hv.crash_msrs ? "on" : "off");
 }

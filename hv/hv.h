@@ -5,6 +5,11 @@
  * One root object, 'hv', holds everything negotiated with the hypervisor;
  * hv_init() fills it at boot and hv_teardown() returns the hypervisor's
  * state (overlay pages, SynIC, timers) to what it was before us.
+ * Hibernation (kernel/pm.h) suspends the layer: the same as a teardown
+ * for the hypervisor, but the pages, vectors and handlers stay ours, so
+ * that resume brings the layer back as it was, in the same boot or in a
+ * kernel restored from an image (a fresh hypervisor, maybe other
+ * features: the clock and tick choices are made again).
  */
 #ifndef DORMANT_HV_H
 #define DORMANT_HV_H
@@ -43,6 +48,7 @@ struct hv_sint {
 
 struct hv {
 	bool present;
+	bool suspended;		/* hv.c: overlays off for hibernation */
 	/* detect.c: CPUID 0x40000000-0x40000006 */
 	uint32_t max_leaf;
 	char vendor[13];
@@ -53,21 +59,25 @@ struct hv {
 	/* hypercall.c */
 	uint64_t guest_os_id;
 	uint64_t firmware_os_id;	/* non-zero value found at boot */
-	uint8_t *hypercall_page;
+	uint8_t *hypercall_page;	/* NULL while suspended */
 	bool hypercall_page_ours;	/* false: firmware's locked page */
+	uint64_t kept_hypercall;	/* our page while suspended */
 	struct hv_post_message_input *input;	/* hypercall input page */
 	uint64_t hypercalls;
 	/* synic.c */
-	struct hv_message *simp;
+	struct hv_message *simp;	/* NULL while suspended */
 	uint8_t *siefp;
+	uint64_t kept_simp, kept_siefp;	/* the pages while suspended */
 	bool auto_eoi;
 	struct hv_sint sint[HV_SINT_COUNT];
 	/* clock.c */
-	struct hv_tsc_page *tsc_page;
+	struct hv_tsc_page *tsc_page;	/* NULL while suspended */
+	uint64_t kept_tsc;		/* the page while suspended */
 	uint64_t tsc_hz, apic_hz;	/* 0 when not offered */
 	/* stimer.c */
 	bool stimer_on, stimer_direct;
-	uint8_t stimer_vector;
+	uint8_t stimer_vector;		/* direct mode's, 0 when none */
+	uint32_t stimer_hz;		/* the tick's rate; 0 when not the tick */
 	void (*tick_fn)(void);
 	uint64_t stimer_ticks;
 	/* crash.c */
@@ -81,6 +91,7 @@ extern struct hv hv;
 /* detect.c: hv_detect fills h->vendor for any hypervisor, even one
  * without the Hv#1 interface; the version leaf needs a guest OS id first. */
 bool hv_detect(struct hv *h);
+void hv_read_features(struct hv *h);
 void hv_read_version(struct hv *h);
 bool hv_has(uint32_t eax_bits, uint32_t ebx_bits, uint32_t edx_bits);
 
@@ -88,6 +99,8 @@ bool hv_has(uint32_t eax_bits, uint32_t ebx_bits, uint32_t edx_bits);
 uint64_t hv_make_guest_os_id(void);
 int hv_hypercall_init(void);
 void hv_hypercall_teardown(void);
+void hv_hypercall_suspend(void);
+int hv_hypercall_resume(void);
 uint64_t hv_hypercall(uint64_t control, uint64_t input, uint64_t output);
 /* HvCallPostMessage and HvCallSignalEvent (3.6); return an HV_STATUS_* or HV_E_*. */
 int hv_post_message(uint32_t connection_id, uint32_t type, const void *payload, size_t len);
@@ -97,6 +110,8 @@ const char *hv_status_name(int status);
 /* synic.c */
 int hv_synic_init(void);
 void hv_synic_teardown(void);
+void hv_synic_suspend(void);
+void hv_synic_resume(void);
 /* Handlers run in interrupt context with a private copy of the message. */
 void hv_sint_register(unsigned sint, hv_msg_handler m, hv_event_handler e, void *ctx);
 /* The interrupt handler's work for one SINT (exposed for host tests). */
@@ -108,18 +123,28 @@ uint64_t hv_ref_time(void);	/* 100 ns units */
 uint64_t hv_clock_ns(void);
 void hv_clock_init(void);
 void hv_clock_teardown(void);
+void hv_clock_suspend(void);
+void hv_clock_resume(void);
 
 /* stimer.c */
 bool hv_stimer_start(uint32_t hz, void (*fn)(void));
 void hv_stimer_stop(void);
+/* Suspend keeps the rate, function and vector; resume starts the tick
+ * again if it was on (false: it cannot, the hypervisor lacks the timer). */
+void hv_stimer_suspend(void);
+bool hv_stimer_resume(void);
 
 /* crash.c */
 void hv_crash_init(void);
 void hv_crash_report(const char *msg);
 void hv_crash_teardown(void);
+void hv_crash_resume(void);
 
-/* hv.c: hv_init runs as an INIT_PLATFORM initcall. */
+/* hv.c: hv_init runs as an INIT_PLATFORM initcall and registers the
+ * layer's suspend and resume (pm ops "hv"). */
 void hv_init(void);
 void hv_teardown(void);
+int hv_suspend(void);
+void hv_resume(bool restored);
 
 #endif

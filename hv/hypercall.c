@@ -73,21 +73,18 @@ uint64_t hv_make_guest_os_id(void)
 	       (uint64_t)HV_OS_VERSION << HV_OS_ID_VERSION_SHIFT;
 }
 
-int hv_hypercall_init(void)
+/* The hypercall page (3.1): where firmware locked it, or ours at 'page'
+ * (allocated when 0; given back if it does not enable).  Made executable. */
+static int map_page(uint64_t page)
 {
-	if (!hv_has(HV_MSR_HYPERCALL_AVAILABLE, 0, 0))
-		return HV_E_NOT_PRESENT;
-
-	/* Firmware (Hyper-V's UEFI) may have identified itself already. */
-	hv.firmware_os_id = hv_rdmsr(HV_MSR_GUEST_OS_ID);
-	hv.guest_os_id = hv_make_guest_os_id();
-	hv_wrmsr(HV_MSR_GUEST_OS_ID, hv.guest_os_id);
-
 	uint64_t msr = hv_rdmsr(HV_MSR_HYPERCALL);
 	if (msr & HV_HYPERCALL_LOCKED) {
 		/* Locked by firmware: the GPA cannot move; use that page.  A
 		 * teardown's GUEST_OS_ID = 0 turned it off (TLFS 2.6), so it
-		 * may need turning on again, where it is. */
+		 * may need turning on again, where it is.  (After a restore
+		 * the firmware may be another one: a page we kept goes.) */
+		if (page)
+			page_free(page, 1);
 		hv.hypercall_page = (uint8_t *)(uintptr_t)(msr & HV_OVERLAY_GPFN_MASK);
 		hv.hypercall_page_ours = false;
 		if (!(msr & HV_OVERLAY_ENABLE))
@@ -99,7 +96,8 @@ int hv_hypercall_init(void)
 			return HV_E_NOT_PRESENT;
 		}
 	} else {
-		uint64_t page = page_alloc(1, FRAME_VOLATILE);
+		if (!page)
+			page = page_alloc(1, FRAME_VOLATILE);
 		hv.hypercall_page = (uint8_t *)(uintptr_t)page;
 		hv.hypercall_page_ours = true;
 		hv_wrmsr(HV_MSR_HYPERCALL,
@@ -113,11 +111,59 @@ int hv_hypercall_init(void)
 		}
 	}
 	paging_set_exec((uint64_t)(uintptr_t)hv.hypercall_page, true);
+	return HV_STATUS_SUCCESS;
+}
+
+int hv_hypercall_init(void)
+{
+	if (!hv_has(HV_MSR_HYPERCALL_AVAILABLE, 0, 0))
+		return HV_E_NOT_PRESENT;
+
+	/* Firmware (Hyper-V's UEFI) may have identified itself already. */
+	hv.firmware_os_id = hv_rdmsr(HV_MSR_GUEST_OS_ID);
+	hv.guest_os_id = hv_make_guest_os_id();
+	hv_wrmsr(HV_MSR_GUEST_OS_ID, hv.guest_os_id);
+	int st = map_page(0);
+	if (st != HV_STATUS_SUCCESS)
+		return st;
 
 	/* Input blocks must be 8-byte aligned, inside one page, and ordinary
 	 * RAM rather than an overlay (3.2): a page of our own. */
 	hv.input = (void *)(uintptr_t)page_alloc(1, FRAME_VOLATILE);
 	return HV_STATUS_SUCCESS;
+}
+
+/* Hibernation: off as at teardown (below), the OS id last, so that a
+ * firmware-locked page goes off too; our page and the input page stay
+ * ours (volatile frames: an image never holds them).  Hypercalls fail
+ * with HV_E_NOT_PRESENT until resume. */
+void hv_hypercall_suspend(void)
+{
+	uint64_t page = (uint64_t)(uintptr_t)hv.hypercall_page;
+	if (!page)
+		return;
+	if (hv.hypercall_page_ours)
+		hv_wrmsr(HV_MSR_HYPERCALL, hv_rdmsr(HV_MSR_HYPERCALL) & HV_OVERLAY_RESERVED_MASK);
+	hv_wrmsr(HV_MSR_GUEST_OS_ID, 0);
+	paging_set_exec(page, false);
+	hv.kept_hypercall = hv.hypercall_page_ours ? page : 0;
+	hv.hypercall_page = NULL;
+}
+
+/* The order rule again (TLFS 3.13): the OS id, then the page.  The
+ * page's bytes are the hypervisor's once it is enabled, so whatever a
+ * restore left in that frame does not matter. */
+int hv_hypercall_resume(void)
+{
+	uint64_t kept = hv.kept_hypercall;
+	hv.kept_hypercall = 0;
+	if (!hv_has(HV_MSR_HYPERCALL_AVAILABLE, 0, 0)) {
+		if (kept)
+			page_free(kept, 1);
+		return HV_E_NOT_PRESENT;
+	}
+	hv_wrmsr(HV_MSR_GUEST_OS_ID, hv.guest_os_id);
+	return map_page(kept);
 }
 
 /* Our own page is turned off through its MSR; clearing the OS id, last,
@@ -139,6 +185,9 @@ void hv_hypercall_teardown(void)
 			page_free(page, 1);
 	}
 	hv.hypercall_page = NULL;
+	if (hv.kept_hypercall)
+		page_free(hv.kept_hypercall, 1);	/* suspended: already off */
+	hv.kept_hypercall = 0;
 	if (hv.input)
 		page_free((uint64_t)(uintptr_t)hv.input, 1);
 	hv.input = NULL;

@@ -38,9 +38,11 @@ static void timer_message(const struct hv_message *m, void *ctx)
 		tick();
 }
 
-bool hv_stimer_start(uint32_t hz, void (*fn)(void))
+/* Timer 0 periodic at hv.stimer_hz, in the mode the hypervisor offers
+ * now; the direct mode's vector is allocated once and kept. */
+static bool program(void)
 {
-	if (!hv_has(HV_MSR_SYNTIMER_AVAILABLE, 0, 0) || hz == 0)
+	if (!hv_has(HV_MSR_SYNTIMER_AVAILABLE, 0, 0))
 		return false;
 	bool direct = hv_has(0, 0, HV_STIMER_DIRECT_MODE_AVAILABLE);
 	if (!direct && !hv.simp)
@@ -48,32 +50,65 @@ bool hv_stimer_start(uint32_t hz, void (*fn)(void))
 
 	uint64_t cfg = HV_STIMER_ENABLE | HV_STIMER_PERIODIC;
 	if (direct) {
-		hv.stimer_vector = irq_alloc_vector(direct_isr, NULL);
+		if (!hv.stimer_vector)
+			hv.stimer_vector = irq_alloc_vector(direct_isr, NULL);
 		cfg |= HV_STIMER_DIRECT_MODE |
 		       (uint64_t)hv.stimer_vector << HV_STIMER_APIC_VECTOR_SHIFT;
 	} else {
 		hv_sint_register(HV_SINT_TIMER, timer_message, NULL, NULL);
 		cfg |= (uint64_t)HV_SINT_TIMER << HV_STIMER_SINT_SHIFT;
 	}
-	hv.tick_fn = fn;
 	hv.stimer_direct = direct;
 	/* Disable before reconfiguring (2.4), then period, then enable. */
 	hv_wrmsr(HV_MSR_STIMER0_CONFIG, 0);
-	hv_wrmsr(HV_MSR_STIMER0_COUNT, HV_REF_TIME_HZ / hz);
+	hv_wrmsr(HV_MSR_STIMER0_COUNT, HV_REF_TIME_HZ / hv.stimer_hz);
 	hv_wrmsr(HV_MSR_STIMER0_CONFIG, cfg);
 	hv.stimer_on = true;
 	return true;
+}
+
+bool hv_stimer_start(uint32_t hz, void (*fn)(void))
+{
+	if (hz == 0)
+		return false;
+	hv.tick_fn = fn;
+	hv.stimer_hz = hz;
+	if (program())
+		return true;
+	hv.stimer_hz = 0;
+	return false;
+}
+
+static void disarm(void)
+{
+	hv_wrmsr(HV_MSR_STIMER0_CONFIG, 0);
+	hv_wrmsr(HV_MSR_STIMER0_COUNT, 0);
+	hv.stimer_on = false;
 }
 
 void hv_stimer_stop(void)
 {
 	if (!hv.stimer_on)
 		return;
-	hv_wrmsr(HV_MSR_STIMER0_CONFIG, 0);
-	hv_wrmsr(HV_MSR_STIMER0_COUNT, 0);
-	if (hv.stimer_direct)
+	disarm();
+	if (hv.stimer_vector)
 		irq_set_handler(hv.stimer_vector, NULL, NULL);
-	else
+	if (!hv.stimer_direct)
 		hv_sint_register(HV_SINT_TIMER, NULL, NULL, NULL);
-	hv.stimer_on = false;
+	hv.stimer_vector = 0;
+	hv.stimer_hz = 0;
+}
+
+/* Hibernation: the timer off; rate, function and vector stay. */
+void hv_stimer_suspend(void)
+{
+	if (hv.stimer_on)
+		disarm();
+}
+
+bool hv_stimer_resume(void)
+{
+	if (!hv.stimer_hz)
+		return true;		/* it was not the tick */
+	return program();
 }

@@ -99,24 +99,17 @@ static uint64_t overlay_value(uint32_t msr, uint64_t page)
 	return page | (hv_rdmsr(msr) & HV_OVERLAY_RESERVED_MASK) | HV_OVERLAY_ENABLE;
 }
 
-int hv_synic_init(void)
+/* SINTs on with the vector each one has (allocated the first time), and
+ * the SynIC on (2.3, 4.1).  With AutoEOI the hypervisor EOIs at delivery. */
+static void program_sints(void)
 {
-	if (!hv_has(HV_MSR_SYNIC_AVAILABLE, 0, 0))
-		return HV_E_NOT_PRESENT;
 	hv.auto_eoi = !(hv.recommend_eax & HV_DEPRECATING_AEOI);
-
-	uint64_t simp = page_alloc(1, FRAME_VOLATILE);
-	uint64_t siefp = page_alloc(1, FRAME_VOLATILE);
-	hv.simp = (struct hv_message *)(uintptr_t)simp;
-	hv.siefp = (uint8_t *)(uintptr_t)siefp;
-	hv_wrmsr(HV_MSR_SIMP, overlay_value(HV_MSR_SIMP, simp));
-	hv_wrmsr(HV_MSR_SIEFP, overlay_value(HV_MSR_SIEFP, siefp));
-
 	for (size_t i = 0; i < ARRAY_SIZE(used_sints); i++) {
 		unsigned n = used_sints[i];
 		struct hv_sint *s = &hv.sint[n];
-		s->vector = irq_alloc_vector(sint_isr, (void *)(uintptr_t)n);
-		/* With AutoEOI the hypervisor EOIs at delivery (2.3). */
+		if (!s->vector)
+			s->vector = irq_alloc_vector(sint_isr, (void *)(uintptr_t)n);
+		irq_set_handler(s->vector, sint_isr, (void *)(uintptr_t)n);
 		irq_set_eoi(s->vector, !hv.auto_eoi);
 		uint64_t v = hv_rdmsr(HV_MSR_SINT0 + n);
 		v &= ~(HV_SINT_VECTOR_MASK | HV_SINT_MASKED | HV_SINT_AUTO_EOI | HV_SINT_POLLING);
@@ -125,27 +118,99 @@ int hv_synic_init(void)
 		s->enabled = true;
 	}
 	hv_wrmsr(HV_MSR_SCONTROL, hv_rdmsr(HV_MSR_SCONTROL) | HV_SCONTROL_ENABLE);
-	return HV_STATUS_SUCCESS;
 }
 
-void hv_synic_teardown(void)
+/* Mask what is enabled, SynIC off, both overlays off (the reverse). */
+static void unprogram(void)
 {
-	if (!hv.simp)
-		return;
 	for (unsigned n = 0; n < HV_SINT_COUNT; n++) {
 		struct hv_sint *s = &hv.sint[n];
 		if (!s->enabled)
 			continue;
 		hv_wrmsr(HV_MSR_SINT0 + n, hv_rdmsr(HV_MSR_SINT0 + n) | HV_SINT_MASKED);
-		irq_set_handler(s->vector, NULL, NULL);
-		irq_set_eoi(s->vector, true);
 		s->enabled = false;
 	}
 	hv_wrmsr(HV_MSR_SCONTROL, hv_rdmsr(HV_MSR_SCONTROL) & ~HV_SCONTROL_ENABLE);
 	hv_wrmsr(HV_MSR_SIEFP, hv_rdmsr(HV_MSR_SIEFP) & ~HV_OVERLAY_ENABLE);
 	hv_wrmsr(HV_MSR_SIMP, hv_rdmsr(HV_MSR_SIMP) & ~HV_OVERLAY_ENABLE);
-	page_free((uint64_t)(uintptr_t)hv.simp, 1);
-	page_free((uint64_t)(uintptr_t)hv.siefp, 1);
+}
+
+static void map_pages(uint64_t simp, uint64_t siefp)
+{
+	hv.simp = (struct hv_message *)(uintptr_t)simp;
+	hv.siefp = (uint8_t *)(uintptr_t)siefp;
+	hv_wrmsr(HV_MSR_SIMP, overlay_value(HV_MSR_SIMP, simp));
+	hv_wrmsr(HV_MSR_SIEFP, overlay_value(HV_MSR_SIEFP, siefp));
+}
+
+int hv_synic_init(void)
+{
+	if (!hv_has(HV_MSR_SYNIC_AVAILABLE, 0, 0))
+		return HV_E_NOT_PRESENT;
+	map_pages(page_alloc(1, FRAME_VOLATILE), page_alloc(1, FRAME_VOLATILE));
+	program_sints();
+	return HV_STATUS_SUCCESS;
+}
+
+void hv_synic_teardown(void)
+{
+	if (hv.simp) {
+		unprogram();
+		page_free((uint64_t)(uintptr_t)hv.simp, 1);
+		page_free((uint64_t)(uintptr_t)hv.siefp, 1);
+	} else if (hv.kept_simp) {
+		page_free(hv.kept_simp, 1);	/* suspended: already off */
+		page_free(hv.kept_siefp, 1);
+	} else {
+		return;
+	}
+	for (unsigned n = 0; n < HV_SINT_COUNT; n++) {
+		struct hv_sint *s = &hv.sint[n];
+		if (!s->vector)
+			continue;
+		irq_set_handler(s->vector, NULL, NULL);
+		irq_set_eoi(s->vector, true);
+		s->vector = 0;
+	}
 	hv.simp = NULL;
 	hv.siefp = NULL;
+	hv.kept_simp = hv.kept_siefp = 0;
+}
+
+/* Hibernation: as teardown, but the pages (volatile frames, never in an
+ * image), the vectors and the registered handlers stay, so that resume
+ * programs the same SINTs again.  hv.simp goes NULL: nothing reads the
+ * pages while they are plain RAM (after a restore, whatever was there). */
+void hv_synic_suspend(void)
+{
+	if (!hv.simp)
+		return;
+	unprogram();
+	hv.kept_simp = (uint64_t)(uintptr_t)hv.simp;
+	hv.kept_siefp = (uint64_t)(uintptr_t)hv.siefp;
+	hv.simp = NULL;
+	hv.siefp = NULL;
+}
+
+/* The same GPAs, cleared first: a restore leaves the frames' contents
+ * undefined, and a stale message type or event bit must not look like
+ * the new host's (4.2, 4.3).  AutoEOI is chosen again (the hypervisor's
+ * recommendation may differ after a restore). */
+void hv_synic_resume(void)
+{
+	uint64_t simp = hv.kept_simp, siefp = hv.kept_siefp;
+	if (!simp)
+		return;
+	hv.kept_simp = hv.kept_siefp = 0;
+	if (!hv_has(HV_MSR_SYNIC_AVAILABLE, 0, 0)) {
+		kprintf("hv: resume: the hypervisor offers no SynIC now: no VMBus, no timer "
+			"messages\n");
+		page_free(simp, 1);
+		page_free(siefp, 1);
+		return;
+	}
+	memset((void *)(uintptr_t)simp, 0, PAGE_SIZE);
+	memset((void *)(uintptr_t)siefp, 0, PAGE_SIZE);
+	map_pages(simp, siefp);
+	program_sints();
 }

@@ -39,7 +39,7 @@ struct pm_ops {
 
 #define PM_MAX_OPS	16
 
-/* Register once; panics past PM_MAX_OPS. */
+/* Register once (again: no change); panics past PM_MAX_OPS. */
 void pm_register(const struct pm_ops *ops);
 /* 0, or the failing layer's status (the others are resumed again). */
 int pm_suspend(void);

@@ -11,7 +11,7 @@ cov=$(command -v llvm-cov || command -v llvm-cov-14)
 # -Wno-format: the tests pass out-of-range values to %hh/%h on purpose.
 flags="-std=gnu11 -O0 -g -Wall -Wextra -Werror -Wno-format -Wno-format-security -Ikernel -Iboot -Ibuild/deps/include -fprofile-instr-generate -fcoverage-mapping"
 hv="hv/clock.c hv/crash.c hv/detect.c hv/hv.c hv/hypercall.c hv/stimer.c hv/synic.c"
-hvsim="tests/hvsim/core.c tests/hvsim/synic.c tests/hvsim/timers.c tests/hvsim/seam.c tests/unit/hv_host.c"
+hvsim="tests/hvsim/core.c tests/hvsim/synic.c tests/hvsim/timers.c tests/hvsim/seam.c tests/unit/hv_host.c kernel/pm.c"
 
 mkdir -p "$out"
 rm -f "$out"/*.profraw

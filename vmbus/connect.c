@@ -14,10 +14,12 @@
 #include "../hv/hv.h"
 #include "../kernel/initcall.h"
 #include "../kernel/kernel.h"
+#include "../kernel/pm.h"
 #include "msg.h"
 #include "vmbus.h"
 
 struct vmbus_state vmbus;
+static const struct pm_ops vmbus_pm = { "vmbus", vmbus_suspend, vmbus_resume };
 
 #define CONTACT_WAIT_NS		(1000ull * 1000 * 1000)
 #define OFFERS_WAIT_NS		(2000ull * 1000 * 1000)
@@ -80,17 +82,24 @@ static void on_message(const struct hv_message *hm, void *ctx)
 			vmbus_msg_name(type), hm->header.payload_size, vmbus_msg_verdict_name(v));
 		return;
 	}
+	/* Offers belong to a connection: before contact they are leftovers
+	 * of an earlier one (6.6, as mu_msvm discards them), and a bus going
+	 * down for hibernation takes none (hv-core 10.2 suspend step 2). */
+	bool offers = vmbus.connected && !vmbus.suspended;
 	switch (type) {
 	case VMBUS_MSG_OFFERCHANNEL:
-		vmbus_on_offer((const struct vmbus_msg_offer_channel *)m);
+		if (offers)
+			vmbus_on_offer((const struct vmbus_msg_offer_channel *)m);
 		break;
 	case VMBUS_MSG_RESCIND_CHANNELOFFER: {
 		const struct vmbus_msg_rescind_offer *r = (const void *)m;
-		vmbus_on_rescind(r->child_relid);
+		if (vmbus.connected)
+			vmbus_on_rescind(r->child_relid);
 		break;
 	}
 	case VMBUS_MSG_ALLOFFERS_DELIVERED:
-		vmbus.all_offers = true;
+		if (offers)
+			vmbus.all_offers = true;
 		break;
 	case VMBUS_MSG_VERSION_RESPONSE:
 	case VMBUS_MSG_OPENCHANNEL_RESULT:
@@ -220,6 +229,7 @@ int vmbus_connect(void)
 		}
 		vmbus.version = v;
 		vmbus.connected = true;
+		vmbus.gen++;
 		kprintf("vmbus: connected, version %u.%u\n", VMBUS_VERSION_MAJOR(v),
 			VMBUS_VERSION_MINOR(v));
 		struct vmbus_msg_request_offers ro;
@@ -237,6 +247,21 @@ int vmbus_connect(void)
 
 /* 6.12: the host closes every channel and releases every GPADL; other
  * messages may come first and are dropped. */
+int vmbus_unload_request(void)
+{
+	struct vmbus_msg_unload m;
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = VMBUS_MSG_UNLOAD;
+	int r = vmbus_request(&m, sizeof(m), VMBUS_MSG_UNLOAD_RESPONSE, 0, NULL);
+	kprintf("vmbus: %s\n", r ? "unload: no UNLOAD_RESPONSE from the host; going on"
+				 : "unloaded");
+	vmbus.connected = false;
+	vmbus.msg_conn = 0;
+	vmbus.all_offers = false;
+	return r;
+}
+
+/* Power-off and reset: every driver stops, the connection goes. */
 void vmbus_unload(void)
 {
 	if (!vmbus.connected)
@@ -247,15 +272,7 @@ void vmbus_unload(void)
 		if (ch->state == VMBUS_CH_OPEN && ch->drv && ch->drv->remove)
 			ch->drv->remove(ch);
 	}
-	struct vmbus_msg_unload m;
-	memset(&m, 0, sizeof(m));
-	m.hdr.type = VMBUS_MSG_UNLOAD;
-	int r = vmbus_request(&m, sizeof(m), VMBUS_MSG_UNLOAD_RESPONSE, 0, NULL);
-	kprintf("vmbus: %s\n", r ? "unload: no UNLOAD_RESPONSE from the host; going on"
-				 : "unloaded");
-	vmbus.connected = false;
-	vmbus.msg_conn = 0;
-	vmbus.all_offers = false;
+	int r = vmbus_unload_request();
 	for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
 		struct vmbus_channel *ch = &vmbus.chan[i];
 		/* After UNLOAD_RESPONSE the host has released every GPADL
@@ -297,5 +314,6 @@ static void vmbus_init(void)
 		return;
 	power_add_hook(vmbus_unload);
 	poll_add(vmbus_poll);
+	pm_register(&vmbus_pm);
 }
 INITCALL(vmbus_init, INIT_BUS);

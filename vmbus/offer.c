@@ -30,7 +30,7 @@ static const struct {
 	{ VMBUS_CLASS_KEYBOARD, "keyboard" },
 };
 
-static bool guid_eq(const struct vmbus_guid *a, const struct vmbus_guid *b)
+bool vmbus_guid_eq(const struct vmbus_guid *a, const struct vmbus_guid *b)
 {
 	return memcmp(a->b, b->b, sizeof(a->b)) == 0;
 }
@@ -38,7 +38,7 @@ static bool guid_eq(const struct vmbus_guid *a, const struct vmbus_guid *b)
 static const char *class_name(const struct vmbus_guid *g)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(class_names); i++)
-		if (guid_eq(&class_names[i].id, g))
+		if (vmbus_guid_eq(&class_names[i].id, g))
 			return class_names[i].name;
 	return "unknown";
 }
@@ -81,6 +81,7 @@ void vmbus_on_offer(const struct vmbus_msg_offer_channel *m)
 	ch->conn_id = m->connection_id;
 	ch->offer_flags = m->chan_flags;
 	ch->subchannel = m->sub_channel_index;
+	ch->gen = vmbus.gen;
 	ksnprintf(ch->name, sizeof(ch->name), "%s", class_name(&ch->class_id));
 	ch->state = VMBUS_CH_OFFERED;
 	vmbus.work = true;
@@ -113,8 +114,8 @@ static const struct vmbus_driver *driver_for(const struct vmbus_channel *ch)
 {
 	for (unsigned i = 0; i < vmbus.ndrivers; i++) {
 		const struct vmbus_driver *d = vmbus.drivers[i];
-		if (guid_eq(&d->class_id, &ch->class_id) &&
-		    (!d->instance || guid_eq(d->instance, &ch->instance)))
+		if (vmbus_guid_eq(&d->class_id, &ch->class_id) &&
+		    (!d->instance || vmbus_guid_eq(d->instance, &ch->instance)))
 			return d;
 	}
 	return NULL;
@@ -123,7 +124,7 @@ static const struct vmbus_driver *driver_for(const struct vmbus_channel *ch)
 static void log_unknown_once(const struct vmbus_channel *ch)
 {
 	for (unsigned i = 0; i < vmbus.nunknown; i++)
-		if (guid_eq(&vmbus.unknown[i], &ch->class_id))
+		if (vmbus_guid_eq(&vmbus.unknown[i], &ch->class_id))
 			return;
 	if (vmbus.nunknown < VMBUS_MAX_CHANNELS)
 		vmbus.unknown[vmbus.nunknown++] = ch->class_id;
@@ -212,7 +213,7 @@ void vmbus_release_dead(void)
 void vmbus_list(void (*out)(const char *line))
 {
 	char line[160], in[37];
-	static const char *const states[] = { "free", "offered", "open", "failed" };
+	static const char *const states[] = { "free", "offered", "open", "failed", "suspended" };
 	if (!vmbus.connected) {
 		out("vmbus: not connected");
 		return;

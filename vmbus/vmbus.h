@@ -6,6 +6,8 @@
  *   gpadl.c    GPADL creation (header + body messages) and teardown
  *   channel.c  opening and closing channels, sending and receiving packets
  *   ring.c     the ring buffers (pure), msg.c the checks of host messages
+ *   pm.c       hibernation: suspend (close, unload) and resume (reconnect,
+ *              match the offers to the devices we had, reopen)
  *
  * One root object, 'vmbus', holds the connection and every channel.
  * Control messages from the host arrive in the SINT2 handler (interrupt
@@ -44,7 +46,18 @@ struct vmbus_driver {
 	/* The device is gone (rescind) or the bus is going down: stop using
 	 * the channel; the bus closes it afterwards. */
 	void (*remove)(struct vmbus_channel *ch);
-	/* Hibernation (a later issue): quiesce and restart. */
+	/* Hibernation (pm.c).  suspend quiesces the device: nothing left in
+	 * flight (drained, never re-issued), nothing new accepted; 0, or
+	 * non-zero with a console line when it cannot (the bus then brings
+	 * back what it already suspended and refuses).  The bus closes the
+	 * channel afterwards and keeps it, priv included.  NULL: nothing is
+	 * ever in flight.
+	 * resume gets the channel back in the OFFERED state with the relid
+	 * of the new connection (maybe another instance GUID): open it again
+	 * (fresh rings) and redo the device handshake, keeping what the
+	 * application holds (block devices).  0, or non-zero when the device
+	 * did not come back: the bus then runs remove and closes the
+	 * channel.  NULL: remove, and the offer is probed as a new device. */
 	int (*suspend)(struct vmbus_channel *ch);
 	int (*resume)(struct vmbus_channel *ch);
 	/* Packets are waiting in the inbound ring (interrupt context or
@@ -57,6 +70,7 @@ enum vmbus_chan_state {
 	VMBUS_CH_OFFERED,	/* known, not open */
 	VMBUS_CH_OPEN,
 	VMBUS_CH_FAILED,	/* closed by us after a host error */
+	VMBUS_CH_SUSPENDED,	/* hibernation: closed, relid 0, awaiting its offer */
 };
 
 struct vmbus_channel {
@@ -76,6 +90,11 @@ struct vmbus_channel {
 	uint32_t gpadl;		/* 0 when none */
 	struct vmbus_ring out, in;
 	uint64_t packets_in, packets_out, bad_packets;
+	/* pm.c */
+	uint32_t gen;		/* the connection whose offer this is */
+	bool resuming;		/* suspended, until resume reopens it */
+	uint32_t old_relid;	/* before the suspend, for the log */
+	bool new_instance;	/* matched by class: another instance GUID */
 };
 
 struct vmbus_reply {
@@ -87,6 +106,8 @@ struct vmbus_reply {
 
 struct vmbus_state {
 	bool connected;
+	bool suspended;		/* pm.c: offers are not taken */
+	uint32_t gen;		/* connections made, this boot and before */
 	uint32_t version;	/* negotiated */
 	uint32_t msg_conn;	/* PostMessage connection after contact */
 	volatile bool all_offers;
@@ -106,6 +127,9 @@ extern struct vmbus_state vmbus;
 /* connect.c */
 int vmbus_connect(void);
 void vmbus_unload(void);
+/* UNLOAD and its answer (6.12), the connection marked down: 0, or -1
+ * without an answer (the host may still hold GPADLs). */
+int vmbus_unload_request(void);
 int vmbus_post(const void *msg, uint32_t size);
 /* Send msg and wait (bounded) for the reply of type 'type' carrying key
  * (a relid or GPADL handle) at offset 8, or any when key is 0; the reply
@@ -156,5 +180,19 @@ int vmbus_recv(struct vmbus_channel *ch, void *buf, uint32_t cap, uint32_t *len)
 void vmbus_recv_done(struct vmbus_channel *ch);
 void vmbus_channel_fail(struct vmbus_channel *ch, const char *why);
 void vmbus_on_event(unsigned relid);
+
+/* pm.c: the bus's suspend and resume are pm ops "vmbus", registered by
+ * vmbus_init (kernel/pm.h).  Resume is the same code whether the host is
+ * the one that saw the suspend or a fresh one after a restore. */
+int vmbus_suspend(void);
+void vmbus_resume(bool restored);
+/* How long resume waits past ALLOFFERS_DELIVERED for devices it had (the
+ * references give no bound; Linux allows 10 s from the start). */
+#define VMBUS_RESUME_WAIT_NS	(2000ull * 1000 * 1000)
+/* The devices bound to a driver (open, or suspended and to be matched
+ * again): up to max class and instance GUIDs; returns how many there are
+ * (more than max when they did not all fit).  For the image header. */
+unsigned vmbus_bound(struct vmbus_guid *classes, struct vmbus_guid *instances, unsigned max);
+bool vmbus_guid_eq(const struct vmbus_guid *a, const struct vmbus_guid *b);
 
 #endif

@@ -4,8 +4,8 @@
  * shutdown, time sync, KVP answering, VSS declined): any bytes as the payload of
  * one inbound packet, on a channel of any service, negotiated or not.
  *
- * Input: byte 0 picks the service (low 3 bits) and whether NEGOTIATE has
- * happened (bit 7); byte 1 the descriptor's type (bit 0: in-band or
+ * Input: byte 0 picks the service (low 3 bits), whether NEGOTIATE has
+ * happened (bit 7) and whether hibernation is possible (bit 6); byte 1 the descriptor's type (bit 0: in-band or
  * not) and its data offset (bits 1-3, in 8-byte units past 16, clamped to
  * the packet as the ring guarantees); the rest is the payload.  The
  * answer must stay inside the channel's buffer and IC_BUF.
@@ -52,6 +52,14 @@ int vmbus_recv(struct vmbus_channel *ch, void *buf, uint32_t cap, uint32_t *len)
 	return VMBUS_RING_EMPTY;
 }
 void vmbus_recv_done(struct vmbus_channel *ch) { (void)ch; }
+/* snapshot/hibernate.h: either answer, by bit 6 of the input's byte 0 */
+static bool hibernate_ok;
+bool hibernate_possible(const char **why)
+{
+	*why = "fuzzing";
+	return hibernate_ok;
+}
+void hibernate_request(const char *source) { (void)source; }
 int vmbus_register_driver(const struct vmbus_driver *drv)
 {
 	if (ndrivers < sizeof(drivers) / sizeof(drivers[0]))
@@ -94,6 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 	CHECK(ic_probe(&ch) == 0);
 	struct ic_dev *d = ch.priv;
 	cur = d;
+	hibernate_ok = in[0] & 0x40;
 	if (in[0] & 0x80) {
 		d->negotiated = true;
 		d->framework = (struct ic_version){ 3, 0 };

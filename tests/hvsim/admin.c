@@ -31,7 +31,8 @@
 #define LSR_DATA_READY	0x01
 #define LSR_THR_EMPTY	0x20
 
-static struct admin *admin;
+/* The console's state, in the host's memory (hvsim.h). */
+#define ADMIN	(hvsim.admin)
 
 static void out(const char *s)
 {
@@ -273,21 +274,21 @@ static void run(char *line)
 
 void admin_poll(void)
 {
-	if (!admin || !admin->present)
+	if (!ADMIN || !ADMIN->present)
 		return;
 	while (inb(COM2 + UART_LSR) & LSR_DATA_READY) {
 		char ch = (char)inb(COM2 + UART_DATA);
 		if (ch == '\r' || ch == '\n') {
 			out("\n");
-			admin->line[admin->len] = 0;
-			admin->len = 0;
-			run(admin->line);
+			ADMIN->line[ADMIN->len] = 0;
+			ADMIN->len = 0;
+			run(ADMIN->line);
 			out("hvsim> ");
-		} else if ((ch == 0x7f || ch == '\b') && admin->len) {
-			admin->len--;
+		} else if ((ch == 0x7f || ch == '\b') && ADMIN->len) {
+			ADMIN->len--;
 			out("\b \b");
-		} else if (ch >= ' ' && ch < 0x7f && admin->len < sizeof(admin->line) - 1) {
-			admin->line[admin->len++] = ch;
+		} else if (ch >= ' ' && ch < 0x7f && ADMIN->len < sizeof(ADMIN->line) - 1) {
+			ADMIN->line[ADMIN->len++] = ch;
 			char echo[2] = { ch, 0 };
 			out(echo);
 		}
@@ -296,7 +297,7 @@ void admin_poll(void)
 
 void admin_init(struct admin *a)
 {
-	admin = a;
+	ADMIN = a;
 	memset(a, 0, sizeof(*a));
 	outb(COM2 + 7, 0x5a);		/* scratch register: is it there? */
 	if (inb(COM2 + 7) != 0x5a)

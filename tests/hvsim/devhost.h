@@ -5,7 +5,7 @@
  * hv-vsc-protocols.md sections 2.7, 3 and 4 with the host's own copy of
  * every number, apart from the guest's drivers.
  *
- * Their state is part of struct vbhost, so it lives in the host's memory.
+ * Their state is part of struct vbh_host, so it lives in the host's memory.
  */
 #ifndef HVSIM_DEVHOST_H
 #define HVSIM_DEVHOST_H

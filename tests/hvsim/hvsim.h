@@ -51,6 +51,9 @@ struct hvsim_platform {
 	void (*leave)(uint64_t token);
 };
 
+struct vbh_host;
+struct admin;
+
 #define HVSIM_QUEUE	32
 #define HVSIM_POSTED	16
 
@@ -122,6 +125,14 @@ struct hvsim {
 	 * the call that does it, from the timer and at every trap. */
 	uint64_t (*host_due)(void);
 	void (*on_host_timer)(uint64_t now);
+
+	/* The host's other parts (its VMBus server and back-ends, the
+	 * administrator console), reached from here rather than through
+	 * pointers of their own: in the test kernel this struct is in the
+	 * host's memory, while a variable of the kernel image would come
+	 * back from a hibernation image with the hibernated boot's value. */
+	struct vbh_host *vbh;
+	struct admin *admin;
 };
 
 /* The emulator's whole state: the host's memory.  Defined by the

@@ -167,6 +167,9 @@ static void ic_packet(struct vbh_chan *c, const uint8_t *pkt, uint32_t len)
 	default:
 		if (c->ic.last_status == IC_S_OK) {
 			c->ic.answered++;
+			/* The administrator sees what the guest said to a request. */
+			if (c->dev->ic_type == IC_SHUTDOWN && vbhost->log)
+				vbhost->log("vmbus host: shutdown: the guest accepted the request");
 		} else {
 			c->ic.refused++;
 			if (vbhost->log)

@@ -8,7 +8,9 @@
  * the LAPIC timer, which the guest does not use once it ticks from stimer0;
  * the hypercall page holds VMCALL, which raises #UD here, and the #UD
  * handler carries the hypercall out.  Pick a host profile with
- * hvsim=current|old on the command line.
+ * hvsim=current|old|older|tcg on the command line, and ",newvm" after it
+ * for a host that plays another VM (vmbus_host.c: a SCSI controller with
+ * another instance GUID, other relids), to resume an image on.
  *
  * The host's memory is not the guest's.  Everything the emulator keeps
  * (struct hvsim and this file's own state) lives in a fixed region that
@@ -54,7 +56,7 @@ struct host_memory {
 	struct hvsim sim;		/* first: the symbol hvsim is the base */
 	uint64_t lapic_hz;
 	volatile bool aeoi_pending[256];
-	struct vbhost vmbus;		/* the VMBus server and back-ends */
+	struct vbh_host vmbus;		/* the VMBus server and back-ends */
 	struct admin admin;		/* the COM2 console */
 	uint64_t admin_due;
 	struct hostdisk disks[VBH_DISKS];	/* served by storvsp */
@@ -288,7 +290,19 @@ MEMRES(hvsim_host, "hvsim host", HOST_BASE, HOST_SIZE, host_power_on);
 
 static void hvsim_boot(void)
 {
-	const char *name = profile_option();
+	char name[CMDLINE_VALUE_MAX];
+	bool newvm = false;
+	ksnprintf(name, sizeof(name), "%s", profile_option());
+	char *more = strchr(name, ',');
+	if (more) {
+		*more++ = 0;
+		if (strcmp(more, "newvm") == 0)
+			newvm = true;
+		else
+			kprintf("hvsim: unknown host option '%s' (newvm); ignored\n", more);
+		if (!name[0])
+			ksnprintf(name, sizeof(name), "current");
+	}
 	const struct hvsim_profile *p = hvsim_profile_by_name(name);
 	if (!p) {
 		kprintf("hvsim: unknown profile '%s' (current, old, older, tcg); using current\n", name);
@@ -310,6 +324,7 @@ static void hvsim_boot(void)
 		vbh_init(&HOST->vmbus, p->vmbus_version, rdtsc(),
 			 filetime(bootinfo.wallclock) - hvsim_ref_time());
 		HOST->vmbus.log = host_log;
+		HOST->vmbus.newvm = newvm;
 		hvsim.on_post = host_post;
 		hvsim.on_signal = host_signal;
 	}
@@ -320,8 +335,9 @@ static void hvsim_boot(void)
 	hvsim_rearm();
 	kprintf("hvsim: host memory 0x%lx-0x%lx, outside the guest's RAM\n",
 		(uint64_t)HOST_BASE, (uint64_t)HOST_BASE + HOST_SIZE);
-	kprintf("hvsim: emulated Hyper-V host, profile %s (TSC %lu MHz, APIC timer %lu MHz, "
-		"from %s)\n", p->name, tsc / 1000000, lapic_hz / 1000000, src);
+	kprintf("hvsim: emulated Hyper-V host, profile %s%s (TSC %lu MHz, APIC timer %lu MHz, "
+		"from %s)\n", p->name, newvm && p->vmbus_version ? ", a new VM" : "",
+		tsc / 1000000, lapic_hz / 1000000, src);
 }
 INITCALL(hvsim_boot, INIT_EMULATION);
 

@@ -10,15 +10,16 @@
  *
  * Relids are assigned afresh on every boot from a seed and not in offer
  * order, as Hyper-V's change between boots: a guest that remembered them
- * (a resumed one) must match devices by GUID.
+ * (a resumed one) must match devices by GUID.  A "new VM" (newvm) goes
+ * further: the SCSI controller's instance GUID is another one, relids
+ * come from a range a normal boot never uses, and the offers come in
+ * reverse order, so a resumed guest can only match it by class.
  */
 #include <string.h>
 
 #include "hvsim.h"
 #include "vmbus_defs.h"
 #include "vmbus_host.h"
-
-struct vbhost *vbhost;
 
 /* GUIDs in wire order (9.1): Data1..3 little-endian, Data4 as written. */
 #define GUID(a, b, c, d0, d1, d2, d3, d4, d5, d6, d7) { \
@@ -32,32 +33,34 @@ const struct vbh_device vbh_devices[] = {
 	{ "heartbeat",
 	  GUID(0x57164f39, 0x9115, 0x4e78, 0xab, 0x55, 0x38, 0x2f, 0x3b, 0xd5, 0x42, 0x2d),
 	  GUID(0xfd149e91, 0x82e0, 0x4a7d, 0xaf, 0xa6, 0x2a, 0x41, 0x66, 0xcb, 0xd7, 0xc0),
-	  IC_HEARTBEAT, { { 1, 0 }, { 3, 0 } }, 2, &ic_ops },
+	  { 0 }, IC_HEARTBEAT, { { 1, 0 }, { 3, 0 } }, 2, &ic_ops },
 	{ "shutdown",
 	  GUID(0x0e0b6031, 0x5213, 0x4934, 0x81, 0x8b, 0x38, 0xd9, 0x0c, 0xed, 0x39, 0xdb),
 	  GUID(0xb6650ff7, 0x33bc, 0x4840, 0x80, 0x48, 0xe0, 0x67, 0x67, 0x86, 0xf3, 0x93),
-	  IC_SHUTDOWN, { { 1, 0 }, { 3, 0 }, { 3, 1 }, { 3, 2 } }, 4, &ic_ops },
+	  { 0 }, IC_SHUTDOWN, { { 1, 0 }, { 3, 0 }, { 3, 1 }, { 3, 2 } }, 4, &ic_ops },
 	{ "timesync",
 	  GUID(0x9527e630, 0xd0ae, 0x497b, 0xad, 0xce, 0xe8, 0x0a, 0xb0, 0x17, 0x5c, 0xaf),
 	  GUID(0x2dd1ce17, 0x079e, 0x403c, 0xb3, 0x52, 0xa1, 0x92, 0x1e, 0xe2, 0x07, 0xee),
-	  IC_TIMESYNC, { { 3, 0 }, { 4, 0 } }, 2, &ic_ops },
+	  { 0 }, IC_TIMESYNC, { { 3, 0 }, { 4, 0 } }, 2, &ic_ops },
 	{ "kvp",
 	  GUID(0xa9a0f4e7, 0x5a45, 0x4d96, 0xb8, 0x27, 0x8a, 0x84, 0x1e, 0x8c, 0x03, 0xe6),
 	  GUID(0x242ff919, 0x07db, 0x4180, 0x9c, 0x2e, 0xb8, 0x6c, 0xb6, 0x8c, 0x8c, 0x55),
-	  IC_KVP, { { 3, 0 }, { 4, 0 }, { 5, 0 } }, 3, &ic_ops },
+	  { 0 }, IC_KVP, { { 3, 0 }, { 4, 0 }, { 5, 0 } }, 3, &ic_ops },
 	{ "scsi",
 	  GUID(0xba6163d9, 0x04a1, 0x4d29, 0xb6, 0x05, 0x72, 0xe2, 0xff, 0xb1, 0xdc, 0x7f),
 	  GUID(0x6e1b0f2a, 0x38c4, 0x4a5e, 0x9d, 0x31, 0x0c, 0x7b, 0x52, 0xe4, 0x86, 0x19),
+	  /* another VM's controller */
+	  GUID(0x3c57e1d4, 0x9a02, 0x4f6b, 0x8e, 0x47, 0xd1, 0x28, 0x6a, 0x05, 0xbf, 0x93),
 	  -1, { { 0 } }, 0, &storvsp_ops },
 	{ "balloon",
 	  GUID(0x525074dc, 0x8985, 0x46e2, 0x80, 0x57, 0xa3, 0x07, 0xdc, 0x18, 0xa5, 0x02),
 	  /* the references name no Dynamic Memory instance: this host's own */
 	  GUID(0x4d4d0001, 0x0000, 0x4000, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01),
-	  -1, { { 0 } }, 0, &balloon_backend },
+	  { 0 }, -1, { { 0 } }, 0, &balloon_backend },
 	{ "keyboard",
 	  GUID(0xf912ad6d, 0x2b17, 0x48ea, 0xbd, 0x65, 0xf9, 0x27, 0xa6, 0x1c, 0x76, 0x84),
 	  GUID(0xd34b2567, 0xb9b6, 0x42b9, 0x87, 0x78, 0x0a, 0x4e, 0xc0, 0xb9, 0x55, 0xbf),
-	  -1, { { 0 } }, 0, &kbd_backend },
+	  { 0 }, -1, { { 0 } }, 0, &kbd_backend },
 };
 const unsigned vbh_ndevices = sizeof(vbh_devices) / sizeof(vbh_devices[0]);
 
@@ -114,12 +117,13 @@ struct vbh_chan *vbh_find(const char *name)
 	return NULL;
 }
 
-/* A relid no live channel uses: scattered by the boot's seed. */
+/* A relid no live channel uses: scattered by the boot's seed; a new VM's
+ * from 501 up, where no normal boot's are. */
 static uint32_t fresh_relid(void)
 {
 	for (;;) {
 		vbhost->seed = vbhost->seed * 1103515245u + 12345u;
-		uint32_t relid = 1 + (vbhost->seed >> 8) % 500;
+		uint32_t relid = 1 + (vbhost->newvm ? 500 : 0) + (vbhost->seed >> 8) % 500;
 		if (!by_relid(relid))
 			return relid;
 	}
@@ -130,7 +134,7 @@ static void send_offer(struct vbh_chan *c, bool cut_short)
 	uint8_t m[VB_OFFER_SIZE];
 	memset(m, 0, sizeof(m));
 	memcpy(m + VB_OFFER_TYPE_GUID, c->dev->class_guid, 16);
-	memcpy(m + VB_OFFER_INST_GUID, c->dev->instance_guid, 16);
+	memcpy(m + VB_OFFER_INST_GUID, c->instance, 16);
 	/* ICs are message-pipe channels (hv-vsc-protocols.md 2.1); the
 	 * others raw (4). */
 	bool pipe = c->dev->ic_type >= 0;
@@ -144,8 +148,11 @@ static void send_offer(struct vbh_chan *c, bool cut_short)
 
 static void offer_channel(struct vbh_chan *c, const struct vbh_device *d)
 {
+	static const uint8_t fixed[16];
 	memset(c, 0, sizeof(*c));
 	c->dev = d;
+	bool other = vbhost->newvm && memcmp(d->newvm_instance, fixed, 16) != 0;
+	memcpy(c->instance, other ? d->newvm_instance : d->instance_guid, 16);
 	c->relid = fresh_relid();
 	c->conn_id = 0x10000 | c->relid;
 	c->state = VBH_OFFERED;
@@ -224,8 +231,13 @@ static void on_request_offers(const uint8_t *m, uint32_t size, uint32_t conn)
 		return;
 	}
 	vbhost->offers_sent = true;
-	for (unsigned i = 0; i < vbh_ndevices && i < VBH_CHANNELS; i++)
-		offer_channel(&vbhost->chan[i], &vbh_devices[i]);
+	for (unsigned k = 0; k < vbh_ndevices && k < VBH_CHANNELS; k++) {
+		unsigned i = vbhost->newvm ? vbh_ndevices - 1 - k : k;
+		if (vbhost->absent & 1u << i)
+			vbhost->chan[i].dev = &vbh_devices[i];	/* known, not offered */
+		else
+			offer_channel(&vbhost->chan[i], &vbh_devices[i]);
+	}
 	send_hdr(VB_ALL_OFFERS, r, sizeof(r));
 }
 
@@ -367,6 +379,7 @@ static void on_close(const uint8_t *m, uint32_t size, uint32_t conn)
 		return;
 	}
 	bool was_open = c->state == VBH_OPEN;
+	vbhost->closes++;
 	if (c->state == VBH_OPEN)
 		c->state = VBH_OFFERED;
 	if (was_open && c->dev->ops->closed)
@@ -386,6 +399,7 @@ static void on_gpadl_teardown(const uint8_t *m, uint32_t size, uint32_t conn)
 		return;
 	}
 	memset(g, 0, sizeof(*g));
+	vbhost->teardowns++;
 	uint8_t r[VB_GPADL_TORNDOWN_SIZE];
 	memset(r, 0, sizeof(r));
 	vbh_put32(r, 8, handle);
@@ -639,7 +653,7 @@ void vbh_fault_inject(enum vbh_fault f)
 	}
 }
 
-void vbh_init(struct vbhost *h, uint32_t max_version, uint64_t seed, uint64_t wall_filetime)
+void vbh_init(struct vbh_host *h, uint32_t max_version, uint64_t seed, uint64_t wall_filetime)
 {
 	memset(h, 0, sizeof(*h));
 	h->max_version = max_version;

@@ -6,8 +6,9 @@
  *   ic_host.c      the util Integration Components: heartbeat, shutdown,
  *                  time sync, and KVP that declines politely
  *
- * All of its state is one struct (vbhost), which the QEMU test kernel
- * keeps in the emulated host's memory region, outside the guest's RAM.
+ * All of its state is one struct (struct vbh_host, reached as vbhost:
+ * hvsim.vbh), which the QEMU test kernel keeps in the emulated host's
+ * memory region, outside the guest's RAM.
  * It runs synchronously inside the guest's hypercalls (PostMessage,
  * SignalEvent) and on the host timer (hvsim_poll).
  */
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include "devhost.h"
+#include "hvsim.h"
 
 /* Messages are byte arrays with the reference's offsets (vmbus_defs.h). */
 static inline void vbh_put16(uint8_t *m, unsigned off, uint16_t v) { memcpy(m + off, &v, 2); }
@@ -62,6 +64,9 @@ struct vbh_device {
 	const char *name;		/* for the administrator console */
 	uint8_t class_guid[16];		/* wire order (9.1) */
 	uint8_t instance_guid[16];
+	/* Instance GUIDs are per VM for some devices (hv-core 9.3: NIC and
+	 * SCSI): the one a new VM has (newvm); all zero for fixed ones. */
+	uint8_t newvm_instance[16];
 	int ic_type;			/* IC message type it serves, -1 none */
 	uint16_t svc_versions[4][2];	/* service versions the host offers */
 	int nsvc;
@@ -119,6 +124,7 @@ struct vbh_scsi {
 struct vbh_chan {
 	enum vbh_chan_state state;
 	const struct vbh_device *dev;
+	uint8_t instance[16];		/* offered: the device's, or a new VM's */
 	uint32_t relid, conn_id;
 	struct vbh_ring out, in;	/* guest->host, host->guest */
 	struct vbh_ic ic;
@@ -159,17 +165,22 @@ enum vbh_fault {
 	VBH_NFAULTS
 };
 
-struct vbhost {
+struct vbh_host {
 	uint32_t max_version;		/* from the profile */
 	uint32_t version;		/* negotiated; 0 = no connection */
 	uint32_t msg_conn;		/* where the guest posts after contact */
 	bool offers_sent;
 	uint32_t seed;			/* relids differ between boots */
+	/* A new VM (hvsim=PROFILE,newvm): per-VM devices have other instance
+	 * GUIDs, relids come from another range, offers in reverse order. */
+	bool newvm;
+	uint32_t absent;		/* devices not offered (bit: vbh_devices index) */
 	struct vbh_chan chan[VBH_CHANNELS];
 	struct vbh_gpadl gpadl[VBH_GPADLS];
 	bool fault[VBH_NFAULTS];
 	/* what happened, for tests and `status` */
 	uint64_t contacts, unloads, bad_msgs, released;
+	uint64_t closes, teardowns;	/* CLOSECHANNEL, GPADL_TEARDOWN taken */
 	uint64_t heartbeats;		/* answered, over all connections */
 	int64_t wall_offset;		/* seconds added by `time` */
 	uint64_t wall_base;		/* FILETIME at reference time 0 */
@@ -184,12 +195,13 @@ struct vbhost {
 	void (*log)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 };
 
-extern struct vbhost *vbhost;
+/* The server's state, from the emulator's root (hvsim.h). */
+#define vbhost	(hvsim.vbh)
 extern const struct vbh_device vbh_devices[];
 extern const unsigned vbh_ndevices;
 
 /* vmbus_host.c */
-void vbh_init(struct vbhost *h, uint32_t max_version, uint64_t seed, uint64_t wall_filetime);
+void vbh_init(struct vbh_host *h, uint32_t max_version, uint64_t seed, uint64_t wall_filetime);
 void vbh_post(uint32_t connection, const uint8_t *msg, uint32_t size);	/* PostMessage */
 void vbh_signal(uint32_t connection);				/* SignalEvent */
 void vbh_timer(uint64_t now);

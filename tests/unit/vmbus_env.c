@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "vmbus_env.h"
+#include "../../snapshot/hibernate.h"
 
 struct env env;
 struct acpi_info acpi;
@@ -148,6 +149,20 @@ void run_initcalls(int level)
 			c->fn();
 }
 
+/* snapshot/hibernate.h, as the test says. */
+bool hibernate_possible(const char **why)
+{
+	if (!env.hibernate_ok)
+		*why = env.hibernate_why ? env.hibernate_why : "ACPI S4 is not offered by this VM";
+	return env.hibernate_ok;
+}
+
+void hibernate_request(const char *source)
+{
+	env.hibernate_requests++;
+	env.hibernate_source = source;
+}
+
 /* ---- the emulated host, wired as kglue.c does --------------------------- */
 
 static void host_log(const char *fmt, ...)
@@ -183,6 +198,22 @@ static void sim_leave(uint64_t t)
 	irq_restore(t);
 }
 
+/* The VMBus server and its disks on the emulator as it is now. */
+static void vmbus_server(const struct hvsim_profile *p, uint64_t seed)
+{
+	/* 2023-11-14 as the host's clock, 100 ns since 1601 */
+	vbh_init(&env.vbh, p->vmbus_version, seed, (1700000000ull + 11644473600ull) * 10000000ull);
+	env.vbh.log = host_log;
+	for (unsigned i = 0; i < env.ndisks; i++)
+		vbh_add_disk(env.disk[i]);
+	if (p->vmbus_version) {
+		hvsim.on_post = on_post;
+		hvsim.on_signal = on_signal;
+	}
+	hvsim.host_due = vbh_next_due;
+	hvsim.on_host_timer = vbh_timer;
+}
+
 void env_up(const struct hvsim_profile *p, int last_level)
 {
 	host_reset(p);
@@ -202,16 +233,9 @@ void env_up(const struct hvsim_profile *p, int last_level)
 	frame_init(&frames, frame_states, sizeof(frame_states));
 	frame_add_free(&frames, 1 << 20, (48 << 20) - (1 << 20));
 	mem_usable_bytes = 47 << 20;
-	/* 2023-11-14 as the host's clock, 100 ns since 1601 */
-	vbh_init(&env.vbh, p->vmbus_version, 0x1234567812345678ull,
-		 (1700000000ull + 11644473600ull) * 10000000ull);
-	env.vbh.log = host_log;
-	if (p->vmbus_version) {
-		hvsim.on_post = on_post;
-		hvsim.on_signal = on_signal;
-	}
-	hvsim.host_due = vbh_next_due;
-	hvsim.on_host_timer = vbh_timer;
+	env.hibernate_requests = 0;
+	env.hibernate_source = NULL;
+	vmbus_server(p, 0x1234567812345678ull);
 	for (int level = INIT_PLATFORM; level <= last_level; level++)
 		run_initcalls(level);
 	if (last_level >= INIT_DRIVERS)
@@ -236,6 +260,62 @@ void env_down(void)
 	}
 	hv_teardown();
 	vbhost = NULL;
+}
+
+void env_new_host(const struct hvsim_profile *p, bool newvm, uint32_t absent)
+{
+	uint64_t t = hvsim_enter();
+	/* The hypervisor's partition is created now (reference time from 0),
+	 * nothing of the old one's SynIC queues, overlays or timers is left. */
+	hvsim_init(p, &env.plat, HOST_TSC_HZ, HOST_APIC_HZ);
+	vmbus_server(p, 0x0badcafe5eed0000ull ^ host.tsc);
+	env.vbh.newvm = newvm;
+	env.vbh.absent = absent;
+	hvsim_leave(t);
+	host_advance_ns(1000000);
+}
+
+struct mem_disk {
+	struct vbh_disk d;
+	uint8_t *data;
+};
+
+static int mem_io(struct vbh_disk *d, bool write, uint64_t sector, uint32_t count, void *buf)
+{
+	struct mem_disk *m = d->priv;
+	uint8_t *at = m->data + sector * d->sector_size;
+	if (write)
+		memcpy(at, buf, (size_t)count * d->sector_size);
+	else
+		memcpy(buf, at, (size_t)count * d->sector_size);
+	return 0;
+}
+
+static int mem_flush(struct vbh_disk *d)
+{
+	(void)d;
+	return 0;
+}
+
+struct vbh_disk *env_mem_disk(const char *name, uint64_t sectors)
+{
+	struct mem_disk *m = calloc(1, sizeof(*m));
+	m->data = calloc(sectors, 512);
+	snprintf(m->d.name, sizeof(m->d.name), "%s", name);
+	m->d.sector_size = 512;
+	m->d.sectors = sectors;
+	m->d.max_bytes = 1 << 20;
+	m->d.io = mem_io;
+	m->d.flush = mem_flush;
+	m->d.priv = m;
+	return &m->d;
+}
+
+void env_free_disk(struct vbh_disk *d)
+{
+	struct mem_disk *m = d->priv;
+	free(m->data);
+	free(m);
 }
 
 void env_poll(void)

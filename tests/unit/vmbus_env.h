@@ -15,7 +15,7 @@
 #include "../hvsim/vmbus_host.h"
 
 struct env {
-	struct vbhost vbh;		/* the emulated host's VMBus server */
+	struct vbh_host vbh;		/* the emulated host's VMBus server */
 	struct hvsim_platform plat;	/* hv_host's, with enter/leave */
 	void (*polls[8])(void);
 	unsigned npolls;
@@ -24,6 +24,16 @@ struct env {
 	int64_t wall_ns;
 	unsigned allocs;		/* kmalloc'd blocks not freed */
 	bool s4;			/* ACPI S4 present (hibernation enabled) */
+	/* the host's disks (storvsp LUN i), added to every host env_up or
+	 * env_new_host brings up */
+	struct vbh_disk *disk[VBH_DISKS];
+	unsigned ndisks;
+	/* snapshot/hibernate.h stand-ins: what hibernate_possible answers,
+	 * and the requests hibernate_request took */
+	bool hibernate_ok;
+	const char *hibernate_why;
+	unsigned hibernate_requests;
+	const char *hibernate_source;
 };
 
 extern struct env env;
@@ -33,6 +43,14 @@ extern struct env env;
  * kernel_poll that binds them. */
 void env_up(const struct hvsim_profile *p, int last_level);
 void env_down(void);
+/* A fresh emulated host, as a new boot (a resume from an image) meets:
+ * hypervisor and VMBus server from nothing, relids from another seed;
+ * newvm: a new VM (hvsim=PROFILE,newvm); absent: devices not offered
+ * (bit i: vbh_devices[i]).  The guest's state stays as it is. */
+void env_new_host(const struct hvsim_profile *p, bool newvm, uint32_t absent);
+/* A disk of 'sectors' 512-byte sectors in memory, for env.disk. */
+struct vbh_disk *env_mem_disk(const char *name, uint64_t sectors);
+void env_free_disk(struct vbh_disk *d);
 void env_poll(void);			/* kernel_poll */
 void env_idle_ms(unsigned ms);		/* cpu_idle for ms of guest time */
 bool log_has(const char *s);
