@@ -312,7 +312,55 @@ def power_button(build, log):
     return run.finish()
 
 
+def set_cmdline(disk, cmdline):
+    path = disk + '.cmdline'
+    with open(path, 'w') as f:
+        f.write(cmdline + '\n')
+    subprocess.run(['mcopy', '-o', '-i', disk + harness.ESP_OFFSET, path,
+                    '::/dormant/cmdline.txt'], check=True)
+
+
+def hvsim_cycles(build, log):
+    """On the emulated Hyper-V host, through storvsc: the host's Shutdown
+    service asks for hibernation (`shutdown hibernate` on COM2), the guest
+    accepts, writes its image and powers off; the next boot meets a fresh
+    host and resumes, every VMBus device rebound; then `hibernate` again
+    and a resume on "a new VM" (another SCSI instance GUID, other relids):
+    the controller is matched by class and the state comes back."""
+    run = Run(build, log, image=HVSIM)
+    steps = [('wait', RUNNING)] + mutate(41, 'hello', 16) + [
+        ('admin', 'shutdown hibernate\r')]
+    b = run.boot(steps, com2=True)
+    run.need(b, 'shutdown service', 'hibernate: shutdown service asked', POWERED_OFF,
+             'vmbus: suspended, 7 devices closed')
+    if b.rc is None:
+        run.problems.append('shutdown service: QEMU did not power off')
+    c = checks(b)
+    want = c[-1] if c else None
+    steps = [('wait', RESUMED), ('type', 'check\r'), ('wait', 'check: ')] + \
+        mutate(2, 'again', 8) + [('type', 'hibernate\r')]
+    b = run.boot(steps)
+    run.need(b, 'resume on hvsim', 'vmbus: resumed, 7 devices rebound',
+             'resume: sda2: image invalidated', POWERED_OFF)
+    got = checks(b)
+    if not got or got[0] != want:
+        run.problems.append('hvsim: checksum after resume %r, at hibernation %r' %
+                            (got[:1], want))
+    want = got[-1] if got else None
+    set_cmdline(run.disk, 'test hvsim=current,newvm -- --run-for 300')
+    b = run.boot([('wait', RESUMED), ('type', 'check\r'), ('wait', 'check: '),
+                  ('type', 'disk test\r'), ('wait', 'disk test: '), ('type', 'exit 0\r')])
+    run.need(b, 'new VM', 'vmbus: resumed, 7 devices rebound', 'vmbus: scsi rebound',
+             'new instance', 'resume: sda2: image invalidated', 'MiB verified')
+    got = checks(b)
+    if not got or got[0] != want:
+        run.problems.append('new VM: checksum after resume %r, at hibernation %r' %
+                            (got[:1], want))
+    return run.finish()
+
+
 ALL = [
+    Scenario('hib/hvsim-shutdown-service-and-new-vm', custom=hvsim_cycles),
     Scenario('hib/power-button', custom=power_button),
     Scenario('hib/three-cycles', custom=three_cycles),
     Scenario('hib/state-larger-than-half-of-ram', custom=large_state),
