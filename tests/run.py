@@ -84,13 +84,19 @@ def run_scenario(args, sc):
     log = os.path.join(args.build, 'test-logs', sc.name.replace('/', '_') + '.log')
     if sc.custom:
         os.makedirs(os.path.dirname(log), exist_ok=True)
-        problems = sc.custom(args.build, log)
+        try:
+            problems = sc.custom(args.build, log)
+        except Exception as e:  # a broken test fails itself, not the run
+            problems = ['raised %s: %s' % (type(e).__name__, e)]
         return sc.name, not problems, '; '.join(problems) + (' (log: %s)' % log if problems else '')
     kw = dict(sc.boot)
     if sc.prepare:
         kw.update(sc.prepare(args.build))
     b = harness.boot(args.build, args.ovmf_code, args.ovmf_vars, log=log, **kw)
-    problems = sc.check(b)
+    try:
+        problems = sc.check(b)
+    except Exception as e:      # a broken check fails its scenario, not the run
+        problems = ['the check raised %s: %s' % (type(e).__name__, e)]
     if b.timed_out and not sc.boot.get('until'):
         problems.insert(0, 'timed out after %.0f s' % b.seconds)
     return sc.name, not problems, '; '.join(problems) + (' (log: %s)' % log if problems else '')
