@@ -163,14 +163,14 @@ static int suspend_one(struct vmbus_channel *ch)
 	vmbus_close(ch);
 	ch->old_relid = ch->relid;
 	ch->relid = 0;		/* relids do not survive the UNLOAD (10.2) */
-	ch->conn_id = 0;
 	ch->new_instance = false;
 	ch->resuming = true;
 	ch->state = VMBUS_CH_SUSPENDED;
 	return 0;
 }
 
-/* A refused suspend: what was closed opens again, same connection. */
+/* A refused suspend: what was closed opens again, same connection (the
+ * relid and connection id it had). */
 static void undo(void)
 {
 	for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {

@@ -43,8 +43,9 @@ struct vmbus_driver {
 	const struct vmbus_guid *instance;	/* NULL: any instance */
 	/* Open the channel and start; non-zero leaves the offer unbound. */
 	int (*probe)(struct vmbus_channel *ch);
-	/* The device is gone (rescind) or the bus is going down: stop using
-	 * the channel; the bus closes it afterwards. */
+	/* The device is gone (rescind, or not offered again after a resume)
+	 * or the bus is going down: stop using the channel and let go of
+	 * priv; the bus closes the channel afterwards if it is open. */
 	void (*remove)(struct vmbus_channel *ch);
 	/* Hibernation (pm.c).  suspend quiesces the device: nothing left in
 	 * flight (drained, never re-issued), nothing new accepted; 0, or

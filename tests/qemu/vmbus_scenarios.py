@@ -79,6 +79,19 @@ def older_host(b):
     return p
 
 
+def newvm_host(b):
+    """hvsim=current,newvm: the host plays another VM: the SCSI controller
+    with another instance GUID, every relid from 501 up."""
+    p = clean_vmbus_exit(b) + util_devices_bound(b) + sc.need(
+        b.serial, 'hvsim: emulated Hyper-V host, profile current, a new VM',
+        'vmbus: storvsc: class ba6163d9-04a1-4d29-b605-72e2ffb1dc7f instance '
+        '3c57e1d4-9a02-4f6b-8e47-d1286a05bf93', 'vmbus: all offers bound, 7 channels open')
+    low = {d: r for d, r in bound(b.serial).items() if r <= 500}
+    if low:
+        p.append('relids of a normal boot on the new VM: %r' % low)
+    return p
+
+
 def admin_poweroff(b):
     """`shutdown hibernate` refused without S4, then `shutdown poweroff`:
     the guest answers, unloads VMBus, tears SynIC down, QEMU exits 0."""
@@ -171,6 +184,8 @@ ALL = [
                 image=HVSIM),
     sc.Scenario('hvsim/vmbus-older-host', older_host, cmdline='test hvsim=older -- --run-for 2',
                 image=HVSIM),
+    sc.Scenario('hvsim/vmbus-newvm-host', newvm_host,
+                cmdline='test hvsim=current,newvm -- --run-for 2', image=HVSIM),
     sc.Scenario('hvsim/admin-shutdown-poweroff', admin_poweroff, image=HVSIM, com2=True,
                 cmdline='test -- --run-for 60', timeout=90,
                 extra=['-global', 'ICH9-LPC.disable_s4=1'],

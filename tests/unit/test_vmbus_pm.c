@@ -473,6 +473,49 @@ static void request_in_flight_refuses_suspend(void **state)
 	/* The held request fails when the controller goes (teardown). */
 }
 
+/* A refusal after another device was already closed: that one is opened
+ * again on the same connection and works; nothing is unloaded.  (The
+ * keyboard's driver, copied with a suspend that refuses, comes after the
+ * SCSI controller in the suspend order.) */
+static int refuse(struct vmbus_channel *ch)
+{
+	(void)ch;
+	return -1;
+}
+
+static void refusal_reopens_what_was_closed(void **state)
+{
+	(void)state;
+	struct blk_dev *sda = up(29);
+	struct vmbus_channel *kbd = guest_chan("keyboard");
+	const struct vmbus_driver *real = kbd->drv;
+	static struct vmbus_driver refusing;
+	refusing = *real;
+	refusing.suspend = refuse;
+	kbd->drv = &refusing;
+	uint32_t scsi_relid = guest_chan("scsi")->relid;
+	assert_int_equal(pm_suspend(), -1);
+	char line[80];
+	snprintf(line, sizeof(line), "vmbus: keyboard (relid %u) could not be suspended\n",
+		 kbd->relid);
+	assert_true(log_has(line));
+	assert_int_equal(env.vbh.closes, 1);		/* the SCSI controller */
+	assert_int_equal(env.vbh.unloads, 0);
+	assert_int_equal(env.vbh.chan[4].state, VBH_OPEN);
+	assert_int_equal(guest_chan("scsi")->relid, scsi_relid);
+	assert_false(log_has("rebound"));
+	assert_false(vmbus.suspended);
+	assert_false(hv.suspended);
+	assert_all_back();
+	assert_disk_back(sda, 29);
+	kbd->drv = real;
+	env.vbh.closes = env.vbh.teardowns = 0;
+	suspend_and_check();
+	pm_resume(false);
+	assert_all_back();
+	assert_disk_back(sda, 29);
+}
+
 /* A new VM whose disk at LUN 0 has another size, and no disk at all:
  * the disk the application held is gone (requests on it answer "device
  * gone"), the controller itself is back. */
@@ -596,6 +639,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(two_controllers_on_new_vm_not_matched, setup, teardown),
 		cmocka_unit_test_setup_teardown(new_device_probed_at_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(request_in_flight_refuses_suspend, setup, teardown),
+		cmocka_unit_test_setup_teardown(refusal_reopens_what_was_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(disk_changed_or_missing_after_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(shutdown_hibernate_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(bound_devices_listed, setup, teardown),
