@@ -43,6 +43,7 @@
 #include "hibernate.h"
 #include "ident.h"
 #include "restore.h"
+#include "vframes.h"
 
 #define HOOKS_MAX	8
 #define OUT_BYTES	(1u << 20)	/* the writer's output: 1 MiB writes */
@@ -165,18 +166,6 @@ struct writer {
 	uint64_t pages_total, next_report, started_ns;
 	struct blk_dev *disk;
 };
-
-static void *vframes(uint64_t bytes)
-{
-	return (void *)(uintptr_t)frame_alloc(&frames, ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE,
-					       FRAME_VOLATILE);
-}
-
-static void vfree(void *p, uint64_t bytes)
-{
-	if (p)
-		page_free((uint64_t)(uintptr_t)p, ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE);
-}
 
 static void writer_free(struct writer *w)
 {

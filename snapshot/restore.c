@@ -28,6 +28,7 @@
 #include "image_read.h"
 #include "restore.h"
 #include "restore_plan.h"
+#include "vframes.h"
 
 #define READ_BUF	(1u << 20)
 #define WINDOW		((uint64_t)1 << 39)	/* PML4 slot 1 */
@@ -44,18 +45,6 @@ struct restore {
 	uint8_t *target, *free, *ram;
 	uint64_t routine[ROUTINE_MAX];
 };
-
-static void *vframes(uint64_t bytes)
-{
-	return (void *)(uintptr_t)frame_alloc(&frames, ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE,
-					       FRAME_VOLATILE);
-}
-
-static void vfree(void *p, uint64_t bytes)
-{
-	if (p)
-		page_free((uint64_t)(uintptr_t)p, ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE);
-}
 
 int snap_invalidate(struct blk_dev *d)
 {
