@@ -431,6 +431,26 @@ static void cmd_check(const char *arg)
 	       st.counter);
 }
 
+/* Compute for N seconds without calling into the kernel's poll path (an
+ * asynchronous hibernation must still come within a tick or two). */
+static void cmd_spin(const char *arg)
+{
+	long long n;
+	const char *why = parse_num(arg, 0, 3600, &n);
+	if (why) {
+		refuse("spin", arg, why, "spin N, N seconds from 0 to 3600");
+		return;
+	}
+	uint64_t end = dormant_uptime_ns() + (uint64_t)n * NS, x = 0x9e3779b97f4a7c15ull;
+	unsigned long rounds = 0;
+	while (dormant_uptime_ns() < end) {
+		for (int i = 0; i < 100000; i++)
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+		rounds++;
+	}
+	printf("spin: %lld s done, %lu rounds (%016llx)\n", n, rounds, (unsigned long long)x);
+}
+
 static void say_resumed(const struct dormant_resume_info *ri)
 {
 	printf("demo: resumed after sleeping %llu.%03llu s (image %llu KiB, back %llu ms after "
@@ -465,6 +485,7 @@ static const struct {
 	{ "disk", cmd_disk, "[test] disks and partitions; test: write-read-verify 8 MiB of scratch" },
 	{ "fill", cmd_fill, "N      build N MiB of state (half random, half text)" },
 	{ "check", cmd_check, "      checksum of the state (fill data and event log)" },
+	{ "spin", cmd_spin, "N       compute for N seconds without calling the kernel" },
 	{ "hibernate", cmd_hibernate, "  save the VM to the hibernation partition and power off" },
 	{ "poweroff", cmd_poweroff, "   power the machine off (ACPI S5)" },
 	{ "reboot", cmd_reboot, "     reset the machine" },

@@ -15,6 +15,7 @@ void (*trap_irq_test_hook)(void);
 void (*trap_irq_entry_hook)(uint8_t vec);
 bool (*trap_exception_hook)(struct trap_frame *f);
 bool (*trap_pf_hook)(struct trap_frame *f);
+void (*trap_irq_exit_hook)(struct trap_frame *f);
 
 static const char *const exc_names[32] = {
 	[0] = "#DE divide error",	[1] = "#DB debug",
@@ -193,4 +194,6 @@ void trap_dispatch(struct trap_frame *f)
 		trap_irq_test_hook();
 	if (!h->no_eoi)
 		lapic_eoi();
+	if (trap_irq_exit_hook)
+		trap_irq_exit_hook(f);
 }

@@ -76,6 +76,9 @@ extern bool (*trap_exception_hook)(struct trap_frame *f);
 /* Asked first on every page fault, before anything else runs (it may be
  * the hibernation's copy-on-write, snapshot/cow.c); true: handled. */
 extern bool (*trap_pf_hook)(struct trap_frame *f);
+/* After every interrupt's handler and EOI, with the interrupted context
+ * in f (it may change where that context resumes). */
+extern void (*trap_irq_exit_hook)(struct trap_frame *f);
 
 /* ksyms.c */
 const char *ksym_lookup(uint64_t addr, uint64_t *offset);

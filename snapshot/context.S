@@ -46,6 +46,47 @@ snap_resume_entry:
 	jmpq	*56(%rdi)
 
 /*
+ * An asynchronous hibernation, entered as if the interrupted application
+ * code had called it (hibernate.c pushed its rip as our return address):
+ * everything the call may change is saved and restored around it.
+ */
+	.globl	snap_async_entry
+snap_async_entry:
+	pushfq
+	pushq	%rax
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%rbx
+	pushq	%rbp
+	movq	%rsp, %rbx
+	andq	$-16, %rsp
+	subq	$512, %rsp
+	fxsave64 (%rsp)
+	xorl	%ebp, %ebp		/* the backtrace ends here */
+	call	hibernate_async
+	fxrstor64 (%rsp)
+	movq	%rbx, %rsp
+	popq	%rbp
+	popq	%rbx
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rax
+	popfq
+	ret
+
+/*
  * The move routine (rdi moves, rsi count, rdx CR3, rcx entry, r8
  * context, r9 value).  Copied elsewhere before it runs: no absolute
  * addresses, no stack.

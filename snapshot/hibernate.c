@@ -35,6 +35,7 @@
 #include "../kernel/initcall.h"
 #include "../kernel/kernel.h"
 #include "../kernel/pm.h"
+#include "../kernel/trap.h"
 #include "../vmbus/vmbus.h"
 #include "bitmap.h"
 #include "blkio.h"
@@ -338,8 +339,9 @@ static int hibernate_now(const char *source)
 			need >> 20, d->name, cap >> 20);
 		return DORMANT_HIB_ENOSPACE;
 	}
-	kprintf("hibernate: %s asked; %lu MiB owned, to %s\n", source,
-		frames.count[FRAME_OWNED] >> 8, d->name);
+	uint64_t up_ms = time_ns() / 1000000;
+	kprintf("hibernate: %s asked at %lu.%03lu s; %lu MiB owned, to %s\n", source,
+		up_ms / 1000, up_ms % 1000, frames.count[FRAME_OWNED] >> 8, d->name);
 	for (unsigned i = 0; i < hooks.nbefore; i++)
 		hooks.before[i]();
 	struct writer *w = &writer;
@@ -407,9 +409,42 @@ static void hibernate_poll(void)
 	hibernate_now(src);
 }
 
+/*
+ * The application computing without calling the kernel: at the end of an
+ * interrupt (the tick) that came while it ran its own code (rip in
+ * app/'s text, interrupts on, on its stack), the interrupted context is
+ * made to call snap_async_entry (context.S) as it resumes.  Never inside
+ * the kernel or the C library: those calls end, and the next one into
+ * the kernel takes the request.
+ */
+extern char __app_text_start[], __app_text_end[];
+void snap_async_entry(void);
+void hibernate_async(void);
+static volatile bool redirected;
+
+void hibernate_async(void)
+{
+	redirected = false;
+	hibernate_poll();
+}
+
+static void on_irq_exit(struct trap_frame *f)
+{
+	powerbutton_tick();
+	if (!requested || redirected || !(f->rflags & RFLAGS_IF) ||
+	    f->rip < (uint64_t)(uintptr_t)__app_text_start ||
+	    f->rip >= (uint64_t)(uintptr_t)__app_text_end || !appstack_contains(f->rsp - 8))
+		return;
+	redirected = true;
+	f->rsp -= 8;
+	*(uint64_t *)(uintptr_t)f->rsp = f->rip;
+	f->rip = (uint64_t)(uintptr_t)snap_async_entry;
+}
+
 static void hibernate_init(void)
 {
 	poll_add(hibernate_poll);
+	trap_irq_exit_hook = on_irq_exit;
 	power_add_hook(hibernate_run_poweroff_hooks);	/* runs first: added last */
 }
 INITCALL(hibernate_init, INIT_LATE);

@@ -17,5 +17,7 @@
 bool hibernate_possible(const char **why);
 /* Ask for a hibernation; source names who asked ("shutdown service"). */
 void hibernate_request(const char *source);
+/* powerbutton.c: read the power button's status (from the tick). */
+void powerbutton_tick(void);
 
 #endif

@@ -5,8 +5,8 @@
  * after the application's power-off hooks), =hibernate, or =ignore.
  *
  * The button is read by polling PM1 status (ACPI 6.x 4.8.3.1.1:
- * PWRBTN_STS, bit 8, write 1 to clear) whenever the application calls
- * into the kernel (kernel/poll.c), which the demo does at every tick;
+ * PWRBTN_STS, bit 8, write 1 to clear) at the end of every interrupt
+ * (the tick) and whenever the application calls into the kernel;
  * PWRBTN_EN is set so that the platform latches the press (QEMU only
  * sets the status bit when it is enabled).  No SCI handler: there is no
  * AML interpreter to run the notify methods anyway.
@@ -30,18 +30,35 @@ static const struct {
 };
 
 static enum action action = PB_OFF;
+static bool enabled;
+static volatile bool pressed;
+
+/* At the end of every interrupt (hibernate.c): latch a press, so that it
+ * counts even while the application computes without calling the
+ * kernel; a hibernation is asked for at once, the rest waits for
+ * powerbutton_poll. */
+void powerbutton_tick(void)
+{
+	if (!enabled || !(inw((uint16_t)acpi.pm1a_evt) & PM1_PWRBTN))
+		return;
+	outw((uint16_t)acpi.pm1a_evt, PM1_PWRBTN);	/* write 1 to clear */
+	if (action == PB_HIBERNATE) {
+		kprintf("powerbutton: pressed: hibernating\n");
+		hibernate_request("the power button");
+		return;
+	}
+	pressed = true;
+}
 
 static void powerbutton_poll(void)
 {
-	uint16_t sts = inw((uint16_t)acpi.pm1a_evt);
-	if (!(sts & PM1_PWRBTN))
+	powerbutton_tick();
+	if (!pressed)
 		return;
-	outw((uint16_t)acpi.pm1a_evt, PM1_PWRBTN);	/* write 1 to clear */
+	pressed = false;
 	switch (action) {
 	case PB_HIBERNATE:
-		kprintf("powerbutton: pressed: hibernating\n");
-		hibernate_request("the power button");
-		break;
+		break;		/* asked for at the press */
 	case PB_OFF:
 		kprintf("powerbutton: pressed: powering off\n");
 		power_off();
@@ -70,6 +87,7 @@ static void powerbutton_init(void)
 	outw((uint16_t)acpi.pm1a_evt, PM1_PWRBTN);	/* a stale press is not one */
 	outw(en, inw(en) | PM1_PWRBTN);
 	poll_add(powerbutton_poll);
+	enabled = true;
 	if (action == PB_HIBERNATE)
 		kprintf("powerbutton: hibernates (powerbutton=hibernate)\n");
 }

@@ -296,16 +296,28 @@ def killed_during_write(build, log):
 
 def power_button(build, log):
     """powerbutton=hibernate: QEMU's system_powerdown (the ACPI power
-    button) hibernates the demo, which resumes with its state."""
+    button) hibernates the demo while it computes without calling the
+    kernel (`spin 8`): the request is taken from the tick, and the resumed
+    demo finishes its computation and has its state."""
     run = Run(build, log, cmdline='test powerbutton=hibernate -- --run-for 300')
-    steps = [('wait', RUNNING)] + mutate(3, 'button', 4) + [('monitor', 'system_powerdown')]
+    steps = [('wait', RUNNING)] + mutate(3, 'button', 4) + [
+        ('type', 'spin 8\r'), ('wait', 'spin 8'), ('sleep', 2),
+        ('monitor', 'system_powerdown')]
     b = run.boot(steps, monitor=True)
     run.need(b, 'power button', 'powerbutton: hibernates (powerbutton=hibernate)',
              'powerbutton: pressed: hibernating', 'hibernate: the power button asked',
              POWERED_OFF)
+    # The press must be taken while the spin runs (8 s from its start),
+    # not when it is over and the demo calls the kernel again.
+    began = re.search(r'\[up\s+([\d.]+) s\][^\n]*> spin 8', b.serial)
+    asked = re.search(r'hibernate: the power button asked at ([\d.]+) s', b.serial)
+    if not began or not asked or float(asked.group(1)) - float(began.group(1)) > 6:
+        run.problems.append('the power button was taken at %s s, the spin began at %s s: not '
+                            'from the tick while the application computed' %
+                            (asked and asked.group(1), began and began.group(1)))
     c = checks(b)
-    b = run.boot([('wait', RESUMED), ('type', 'check\r'), ('wait', 'check: '),
-                  ('type', 'exit 0\r')])
+    b = run.boot([('wait', RESUMED), ('wait', 'spin: 8 s done'), ('type', 'check\r'),
+                  ('wait', 'check: '), ('type', 'exit 0\r')])
     got = checks(b)
     if not c or not got or got[0] != c[-1]:
         run.problems.append('checksum after resume %r, at hibernation %r' % (got[:1], c[-1:]))
