@@ -2,9 +2,12 @@
  * shutdown.c - the Shutdown service (hv-vsc-protocols.md 2.5): the host
  * asks the guest to power off, restart or hibernate.
  *
- * The answer goes first, then the action (Linux does the same): the
- * action waits for the host (VMBus unload), so it runs from the kernel's
- * deferred work, not from the interrupt that brought the request.
+ * The answer goes first, then the action (Linux does the same): power-off
+ * and restart wait for the host (VMBus unload), so they run from the
+ * kernel's deferred work, not from the interrupt that brought the
+ * request.  A hibernation is only asked for here (a flag): it is taken
+ * when this interrupt ends, after the answer went, if the application
+ * is computing (snapshot/hibernate.c), else at the next deferred work.
  * Hibernation is accepted only when it is possible now (ACPI S4, the
  * user's consent, Hyper-V's "virtual S4"; a hibernation partition; ...:
  * snapshot/hibernate.h says which), and otherwise refused with the
@@ -20,7 +23,7 @@
 /* 3.1 added restart and 3.2 hibernate; newest first. */
 static const struct ic_version versions[] = { { 3, 2 }, { 3, 1 }, { 3, 0 }, { 1, 0 } };
 
-enum action { NONE, POWEROFF, REBOOT, HIBERNATE };
+enum action { NONE, POWEROFF, REBOOT };
 static volatile enum action pending;
 
 static uint32_t handle(struct vmbus_channel *ch, uint8_t *body, uint32_t len, uint32_t *reply_len)
@@ -49,7 +52,7 @@ static uint32_t handle(struct vmbus_channel *ch, uint8_t *body, uint32_t len, ui
 			kprintf("shutdown: hibernate request refused: %s\n", why);
 			return IC_E_FAIL;
 		}
-		pending = HIBERNATE;
+		hibernate_request("shutdown service");
 		return IC_S_OK;
 	}
 	default:
@@ -72,8 +75,6 @@ static void shutdown_poll(void)
 		kprintf("shutdown: restarting as the host asked\n");
 		power_reset();
 	}
-	if (a == HIBERNATE)
-		hibernate_request("shutdown service");
 }
 
 static const struct ic_service shutdown = {
