@@ -282,7 +282,8 @@ def killed_during_write(build, log):
         if at not in b.serial:
             run.problems.append('never reached %r' % at)
             continue
-        b = run.boot([('wait', 'boot: ready'), ('sleep', 2), ('type', 'exit 0\r')], disk=disk)
+        # (a resumed kernel prints no boot line: wait for what both print)
+        b = run.boot([('wait', 'gpt: vda2'), ('sleep', 3), ('type', 'exit 0\r')], disk=disk)
         fresh = RUNNING in b.serial and 'resume: resumed' not in b.serial
         # After the last progress line the header may already be on the
         # disk: then the whole image resumes, which is right too.
