@@ -5,8 +5,22 @@
  * whole sectors, at most max_sectors a request.  An error is the device's
  * status, already logged by its driver with the device and sector.
  */
+#include "../drivers/gpt.h"
 #include "../kernel/kernel.h"
 #include "blkio.h"
+
+bool snap_is_partition(const struct blk_dev *d)
+{
+	return d->parent && gpt_type_is_hibernation(d->part_type);
+}
+
+struct blk_dev *snap_partition(void)
+{
+	for (unsigned i = 0; i < blk_count(); i++)
+		if (snap_is_partition(blk_get(i)))
+			return blk_get(i);
+	return NULL;
+}
 
 static int xfer(struct blk_dev *d, bool write, uint64_t off, void *buf, size_t len)
 {

@@ -7,8 +7,16 @@
 #ifndef DORMANT_SNAPSHOT_BLKIO_H
 #define DORMANT_SNAPSHOT_BLKIO_H
 
+#include <stdbool.h>
+
 #include "../drivers/blk.h"
 #include "image_write.h"
+
+/* Is d a hibernation partition (dormant's GPT type, on any disk: found
+ * by type, not by controller, so the same on a new VM)? */
+bool snap_is_partition(const struct blk_dev *d);
+/* The first of them, or NULL. */
+struct blk_dev *snap_partition(void);
 
 /* The sink writes through d; ctx is d. */
 void snap_blk_sink(struct blk_dev *d, struct img_sink *out);

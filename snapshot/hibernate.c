@@ -30,7 +30,6 @@
 
 #include "dormant.h"	/* first: kernel.h defines noreturn */
 #include "../drivers/blk.h"
-#include "../drivers/gpt.h"
 #include "../kernel/cpu.h"
 #include "../kernel/initcall.h"
 #include "../kernel/kernel.h"
@@ -122,23 +121,6 @@ int dormant_last_resume(struct dormant_resume_info *out)
 	return 0;
 }
 
-/* The first hibernation partition on any disk (found by type, not by
- * controller: the same on a new VM). */
-static struct blk_dev *partition(void)
-{
-	for (unsigned i = 0; i < blk_count(); i++) {
-		struct blk_dev *d = blk_get(i);
-		if (d->parent && gpt_type_is_hibernation(d->part_type))
-			return d;
-	}
-	return NULL;
-}
-
-static bool lent_frames(void)
-{
-	return frames.count[FRAME_LENT] != 0;
-}
-
 bool hibernate_possible(const char **why)
 {
 	if (!acpi.s4) {
@@ -146,11 +128,11 @@ bool hibernate_possible(const char **why)
 		       "firmware must enable hibernation; under QEMU do not set disable_s4)";
 		return false;
 	}
-	if (lent_frames()) {
+	if (frames.count[FRAME_LENT]) {
 		*why = "the balloon has memory lent to the host";
 		return false;
 	}
-	if (!partition()) {
+	if (!snap_partition()) {
 		*why = "no hibernation partition on any disk";
 		return false;
 	}
@@ -300,7 +282,7 @@ static void resumed(struct writer *w, const struct img_header *id, uint64_t hand
 	time_resume(id->mono_ns, ho.wall_ns);
 	sti();
 	pm_resume(true);
-	struct blk_dev *d = partition();
+	struct blk_dev *d = snap_partition();
 	if (!d || snap_invalidate(d) != 0)
 		kprintf("resume: could not invalidate the image; it will be offered again\n");
 	else
@@ -330,7 +312,7 @@ static int hibernate_now(const char *source)
 		kprintf("hibernate: refused: %s\n", why);
 		return DORMANT_HIB_EUNSUPPORTED;
 	}
-	struct blk_dev *d = partition();
+	struct blk_dev *d = snap_partition();
 	uint64_t cap = d->sectors * d->sector_size;
 	uint64_t need = img_write_bound(frames.count[FRAME_OWNED] + OWNED_SLACK);
 	if (need > cap) {

@@ -15,7 +15,6 @@
 #include "../kernel/initcall.h"
 #include "../kernel/kernel.h"
 #include "../drivers/blk.h"
-#include "../drivers/gpt.h"
 #include "bitmap.h"
 #include "blkio.h"
 #include "ident.h"
@@ -145,19 +144,9 @@ KTEST("snapshot_image_lz4", t_image_lz4);
  * the writer's sink on the hibernation partition (virtio-blk here), the
  * header checked against this machine, both passes reading the disk; then
  * the image invalidated, as a resume will (header area zeroed, flushed). */
-static struct blk_dev *hibernation_partition(void)
-{
-	for (unsigned i = 0; i < blk_count(); i++) {
-		struct blk_dev *d = blk_get(i);
-		if (d->parent && gpt_type_is_hibernation(d->part_type))
-			return d;
-	}
-	return NULL;
-}
-
 static bool t_image_on_disk(void)
 {
-	struct blk_dev *d = hibernation_partition();
+	struct blk_dev *d = snap_partition();
 	CHECK(d != NULL);
 	size_t work = img_write_work_size();
 	struct img_write_mem mem = { vpages(work), work, vpages(4 * IMG_WRITE_OUT_MIN),

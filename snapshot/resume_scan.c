@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "../drivers/blk.h"
-#include "../drivers/gpt.h"
 #include "../kernel/initcall.h"
 #include "../kernel/kernel.h"
 #include "blkio.h"
@@ -76,7 +75,7 @@ static void resume_scan(void)
 	uint8_t *area = NULL;
 	for (unsigned i = 0; i < blk_count(); i++) {
 		struct blk_dev *d = blk_get(i);
-		if (!d->parent || !gpt_type_is_hibernation(d->part_type))
+		if (!snap_is_partition(d))
 			continue;
 		if (!area) {
 			area = kmalloc(IMG_HEADER_AREA);
