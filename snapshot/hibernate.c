@@ -200,8 +200,10 @@ static int next_page(void *ctx, uint64_t *pfn, const void **page)
 			break;
 		f++;
 	}
+	/* Past the last page: a frame written uncopied before it was read
+	 * would tear the image, so the writer stops before its header. */
 	if (f >= c->nframes)
-		return 0;
+		return cow_torn(c) ? -1 : 0;
 	uint64_t s = irq_save();
 	memcpy(w->bounce, cow_page(c, f), PAGE_SIZE);
 	irq_restore(s);
@@ -250,13 +252,9 @@ static int write_image(struct writer *w, const struct img_header *id)
 	w->started_ns = time_ns();
 	kprintf("hibernate: writing %lu MiB of state to %s\n", w->pages_total >> 8, w->disk->name);
 	int r = img_write(id, &src, &sink, &w->mem, &prog, &st);
-	if (r == 0 && cow_torn(&w->cow)) {
-		/* img_write has written the header: take it back. */
-		memset(w->mem.out, 0, IMG_HEADER_AREA);
-		sink.write(w->disk, 0, w->mem.out, IMG_HEADER_AREA);
-		sink.flush(w->disk);
-		kprintf("hibernate: failed: more than %u pages changed after the snapshot; "
-			"image withdrawn\n", w->cow.pool_cap);
+	if (r == IMG_W_ESOURCE && cow_torn(&w->cow)) {
+		kprintf("hibernate: failed: more than %u pages changed after the snapshot; no "
+			"header was written\n", w->cow.pool_cap);
 		return DORMANT_HIB_ECHANGED;
 	}
 	if (r != 0) {
