@@ -24,6 +24,7 @@
 #include "../kernel/trap.h"
 #include "bitmap.h"
 #include "cow.h"
+#include "vframes.h"
 
 #define PF_P		(1u << 0)	/* SDM 3A 4.7: protection, not absence */
 #define PF_W		(1u << 1)
@@ -123,31 +124,18 @@ static uint64_t count_tables(const struct cow *c, const uint64_t *t, int level)
 	return n;
 }
 
-static void free_run(void *p, uint64_t pages)
-{
-	if (p)
-		page_free((uint64_t)(uintptr_t)p, pages);
-}
-
-static void *take_frames(uint64_t pages)
-{
-	return (void *)(uintptr_t)frame_alloc(&frames, pages, FRAME_VOLATILE);
-}
-
 int cow_prepare(struct cow *c, uint32_t pool_pages)
 {
 	memset(c, 0, sizeof(*c));
 	c->nframes = frames.nframes;
-	uint64_t owned_pages = ALIGN_UP(BITMAP_BYTES(c->nframes), PAGE_SIZE) / PAGE_SIZE;
-	uint64_t shadow_pages = ALIGN_UP(c->nframes * sizeof(uint32_t), PAGE_SIZE) / PAGE_SIZE;
-	c->lv = take_frames(1);
-	c->owned = take_frames(owned_pages);
-	c->shadow_of = take_frames(shadow_pages);
-	c->pool = take_frames(pool_pages);
+	c->lv = vframes(sizeof(*c->lv));
+	c->owned = vframes(BITMAP_BYTES(c->nframes));
+	c->shadow_of = vframes(c->nframes * sizeof(uint32_t));
+	c->pool = vframes((uint64_t)pool_pages * PAGE_SIZE);
 	/* The count needs the owned set: an estimate from now, as every
 	 * 2 MiB page may hold owned frames by the instant. */
 	if (c->owned) {
-		memset(c->owned, 0xff, owned_pages * PAGE_SIZE);
+		memset(c->owned, 0xff, BITMAP_BYTES(c->nframes));
 		c->tables_cap = (uint32_t)count_tables(c, (const uint64_t *)(uintptr_t)
 						       (read_cr3() & PTE_ADDR), LEVEL_PML4) +
 				SPARE_TABLES;
@@ -291,9 +279,9 @@ void cow_release(struct cow *c)
 	c->active = false;
 	if (c->tables)
 		page_free(c->tables, c->tables_cap);
-	free_run(c->pool, c->pool_cap);
-	free_run(c->shadow_of, ALIGN_UP(c->nframes * sizeof(uint32_t), PAGE_SIZE) / PAGE_SIZE);
-	free_run(c->owned, ALIGN_UP(BITMAP_BYTES(c->nframes), PAGE_SIZE) / PAGE_SIZE);
-	free_run(c->lv, 1);
+	vfree(c->pool, (uint64_t)c->pool_cap * PAGE_SIZE);
+	vfree(c->shadow_of, c->nframes * sizeof(uint32_t));
+	vfree(c->owned, BITMAP_BYTES(c->nframes));
+	vfree(c->lv, sizeof(*c->lv));
 	memset(c, 0, sizeof(*c));
 }

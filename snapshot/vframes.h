@@ -1,6 +1,6 @@
 /*
  * vframes.h - volatile frames for the hibernation code's own buffers
- * (the writer's, the reader's): never saved in an image, and allocated
+ * (the writer's, the reader's, the copy-on-write's): never saved in an image, and allocated
  * without panicking, since running short is a refusal, not a crash.
  */
 #ifndef DORMANT_SNAPSHOT_VFRAMES_H
