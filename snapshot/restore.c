@@ -101,29 +101,23 @@ static void release(struct restore *s)
 
 /* Frames pass 2 writes (free targets, staging) and the routine's:
  * nobody else may have them now. */
+static void claim_frame(uint64_t pfn, bool undo)
+{
+	if (undo)
+		frame_free(&frames, pfn << FRAME_SHIFT, 1);
+	else
+		frame_claim(&frames, pfn << FRAME_SHIFT, 1, FRAME_VOLATILE);
+}
+
 static void claim(struct restore *s, bool undo)
 {
 	for (uint64_t f = 0; f < s->nframes; f++)
-		if (bm_test(s->free, f) && bm_test(s->target, f)) {
-			if (undo)
-				frame_free(&frames, f << FRAME_SHIFT, 1);
-			else
-				frame_claim(&frames, f << FRAME_SHIFT, 1, FRAME_VOLATILE);
-		}
-	for (uint64_t i = 0; i < s->plan.nmoves; i++) {
-		uint64_t a = s->plan.moves[i].staging << FRAME_SHIFT;
-		if (undo)
-			frame_free(&frames, a, 1);
-		else
-			frame_claim(&frames, a, 1, FRAME_VOLATILE);
-	}
-	for (uint32_t i = 0; i < s->plan.routine_frames; i++) {
-		uint64_t a = s->routine[i] << FRAME_SHIFT;
-		if (undo)
-			frame_free(&frames, a, 1);
-		else
-			frame_claim(&frames, a, 1, FRAME_VOLATILE);
-	}
+		if (bm_test(s->free, f) && bm_test(s->target, f))
+			claim_frame(f, undo);
+	for (uint64_t i = 0; i < s->plan.nmoves; i++)
+		claim_frame(s->plan.moves[i].staging, undo);
+	for (uint32_t i = 0; i < s->plan.routine_frames; i++)
+		claim_frame(s->routine[i], undo);
 }
 
 static uint64_t *rframe(const struct restore *s, unsigned i)
