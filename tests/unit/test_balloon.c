@@ -14,8 +14,6 @@
 #include "vmbus_env.h"
 #include "../../drivers/balloon.h"
 
-#define HOST(call)	({ uint64_t t_ = hvsim_enter(); __auto_type r_ = (call); hvsim_leave(t_); r_; })
-#define HOST_VOID(call)	do { uint64_t t_ = hvsim_enter(); call; hvsim_leave(t_); } while (0)
 #define MIB		256u	/* pages */
 #define B		(env.vbh.balloon)
 

@@ -32,8 +32,6 @@ static struct vmbus_channel *guest_chan(const char *name)
 
 /* The host acts as on the test kernel: inside the emulator, whose
  * interrupts reach the guest when it leaves (hvsim_enter/leave). */
-#define HOST(call)	({ uint64_t t_ = hvsim_enter(); __auto_type r_ = (call); hvsim_leave(t_); r_; })
-#define HOST_VOID(call)	do { uint64_t t_ = hvsim_enter(); call; hvsim_leave(t_); } while (0)
 static int h_rescind(const char *n) { return HOST(vbh_rescind(n)); }
 static int h_offer(const char *n) { return HOST(vbh_offer(n)); }
 static int h_time_sync(void) { return HOST(ic_time_sync()); }
@@ -54,26 +52,6 @@ static struct vbh_gpadl *host_gpadl(uint32_t handle)
 		if (env.vbh.gpadl[i].used && env.vbh.gpadl[i].handle == handle)
 			return &env.vbh.gpadl[i];
 	return NULL;
-}
-
-static unsigned guest_open_channels(void)
-{
-	unsigned n = 0;
-	for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++)
-		n += vmbus.chan[i].state == VMBUS_CH_OPEN;
-	return n;
-}
-
-/* The host sends a heartbeat now; true if the guest answered it right. */
-static bool heartbeat_now(void)
-{
-	struct vbh_chan *c = host_chan("heartbeat");
-	if (!c || c->state != VBH_OPEN)
-		return false;
-	uint64_t before = c->ic.answered;
-	c->ic.next_due = 1;
-	h_timer();
-	return c->ic.answered == before + 1;
 }
 
 /* The kernel runs on: a time SYNC from the host is applied. */
@@ -113,7 +91,7 @@ static void assert_all_open(uint16_t shutdown_minor)
 		assert_int_equal(c->bad_packets, 0);
 		assert_int_equal(ch->bad_packets, 0);
 	}
-	assert_int_equal(guest_open_channels(), 7);
+	assert_int_equal(env_guest_in_state(VMBUS_CH_OPEN), 7);
 }
 
 /* ---- connection: version fallback on each profile (6.4, 6.13) ---- */
@@ -133,7 +111,7 @@ static void current_host_connects_at_5_3(void **state)
 	assert_all_open(2);
 	assert_int_equal(vmbus.bad_msgs, 0);
 	assert_int_equal(env.vbh.bad_msgs, 0);
-	assert_true(heartbeat_now());
+	assert_true(env_heartbeat_now());
 }
 
 static void old_host_falls_back_to_4_0(void **state)
@@ -156,7 +134,7 @@ static void old_host_falls_back_to_4_0(void **state)
 	}
 	assert_true(log_has("vmbus: connected, version 4.0"));
 	assert_all_open(2);
-	assert_true(heartbeat_now());
+	assert_true(env_heartbeat_now());
 }
 
 /* WS2012 R2: no connection 4, so each 5.x contact fails at PostMessage
@@ -177,8 +155,8 @@ static void older_host_without_connection_4(void **state)
 			 refused[i]);
 		assert_true(log_has(line));
 	}
-	assert_int_equal(guest_open_channels(), 7);
-	assert_true(heartbeat_now());
+	assert_int_equal(env_guest_in_state(VMBUS_CH_OPEN), 7);
+	assert_true(env_heartbeat_now());
 }
 
 /* A host whose newest version is each of ours in turn, and one older
@@ -196,8 +174,8 @@ static void each_version_and_none(void **state)
 		assert_int_equal(vmbus.version, v[i]);
 		assert_int_equal(env.vbh.contacts, i + 1);
 		assert_int_equal(vmbus.msg_conn, v[i] >= 0x00050000 ? 4 : 1);
-		assert_int_equal(guest_open_channels(), 7);
-		assert_true(heartbeat_now());
+		assert_int_equal(env_guest_in_state(VMBUS_CH_OPEN), 7);
+		assert_true(env_heartbeat_now());
 		env_down();
 	}
 	p = hvsim_profile_current;
@@ -207,7 +185,7 @@ static void each_version_and_none(void **state)
 	assert_int_equal(env.vbh.contacts, VMBUS_VERSIONS_COUNT);
 	assert_true(log_has("vmbus: host refused version 3.0\n"));
 	assert_true(log_has("vmbus: no common version with the host"));
-	assert_int_equal(guest_open_channels(), 0);
+	assert_int_equal(env_guest_in_state(VMBUS_CH_OPEN), 0);
 	assert_int_equal(vmbus.msg_conn, 0);
 }
 
@@ -326,7 +304,7 @@ static void rings_wrap_around(void **state)
 	unsigned wraps_in = 0, wraps_out = 0;
 	uint32_t in_w = ch->in.ctl->write_index, out_w = ch->out.ctl->write_index;
 	for (unsigned i = 0; i < 400; i++) {
-		assert_true(heartbeat_now());
+		assert_true(env_heartbeat_now());
 		wraps_in += ch->in.ctl->write_index < in_w;
 		wraps_out += ch->out.ctl->write_index < out_w;
 		in_w = ch->in.ctl->write_index;
@@ -358,7 +336,7 @@ static void interrupt_mask_and_pending_send(void **state)
 	/* The host masks the guest's outbound ring: answers go in unsignalled. */
 	uint64_t sig = hvsim.signals, answered = c->ic.answered;
 	ch->out.ctl->interrupt_mask = 1;
-	assert_false(heartbeat_now());
+	assert_false(env_heartbeat_now());
 	assert_int_equal(hvsim.signals, sig);
 	assert_int_not_equal(ch->out.ctl->read_index, ch->out.ctl->write_index);
 	ch->out.ctl->interrupt_mask = 0;
@@ -368,7 +346,7 @@ static void interrupt_mask_and_pending_send(void **state)
 	/* The guest masks its inbound ring: the host does not interrupt. */
 	uint64_t irqs = host.irqs[vec];
 	ch->in.ctl->interrupt_mask = 1;
-	assert_false(heartbeat_now());
+	assert_false(env_heartbeat_now());
 	assert_int_equal(host.irqs[vec], irqs);
 	assert_int_not_equal(ch->in.ctl->read_index, ch->in.ctl->write_index);
 	ch->in.ctl->interrupt_mask = 0;
@@ -424,8 +402,8 @@ static void fault_short_offer(void **state)
 	assert_int_equal(vmbus.bad_msgs, 1);
 	assert_null(guest_chan("kvp"));
 	env_poll();
-	assert_int_equal(guest_open_channels(), 6);
-	assert_true(heartbeat_now());
+	assert_int_equal(env_guest_in_state(VMBUS_CH_OPEN), 6);
+	assert_true(env_heartbeat_now());
 	assert_alive();
 }
 
@@ -441,8 +419,8 @@ static void fault_oversize_message(void **state)
 	assert_int_equal(vmbus.bad_msgs, 0);
 	assert_int_equal(hv.sint[HV_SINT_VMBUS].dropped, 0);
 	assert_true(vmbus.all_offers);
-	assert_int_equal(guest_open_channels(), 7);
-	assert_true(heartbeat_now());
+	assert_int_equal(env_guest_in_state(VMBUS_CH_OPEN), 7);
+	assert_true(env_heartbeat_now());
 	assert_alive();
 }
 
@@ -454,8 +432,8 @@ static void fault_unknown_type(void **state)
 	assert_true(log_has("vmbus: host message type 30583 (unknown), 16 bytes: "
 			    "unknown message type; dropped"));
 	assert_int_equal(vmbus.bad_msgs, 1);
-	assert_int_equal(guest_open_channels(), 7);
-	assert_true(heartbeat_now());
+	assert_int_equal(env_guest_in_state(VMBUS_CH_OPEN), 7);
+	assert_true(env_heartbeat_now());
 	assert_alive();
 }
 
@@ -483,7 +461,7 @@ static void fault_wrong_relid(void **state)
 	assert_int_equal(vmbus.bad_msgs, 2);
 	vmbus.reply.type = 0;
 	env_poll();
-	assert_int_equal(guest_open_channels(), 7);
+	assert_int_equal(env_guest_in_state(VMBUS_CH_OPEN), 7);
 	assert_alive();
 }
 
@@ -512,8 +490,8 @@ static void ring_fault(enum vbh_fault f, const char *why)
 	env_poll();
 	assert_int_equal(ch->state, VMBUS_CH_OFFERED);
 	assert_int_equal(vmbus_send(ch, VMBUS_PKT_DATA_INBAND, 0, 1, "x", 1), -1);
-	assert_false(heartbeat_now());
-	assert_int_equal(guest_open_channels(), 6);
+	assert_false(env_heartbeat_now());
+	assert_int_equal(env_guest_in_state(VMBUS_CH_OPEN), 6);
 	assert_int_equal(env.vbh.bad_msgs, 0);
 	assert_alive();
 }
@@ -552,9 +530,9 @@ static void fault_silent_open(void **state)
 	assert_int_equal(host.pages_freed, freed + 8);
 	for (unsigned i = 0; i < VBH_GPADLS; i++)
 		assert_false(env.vbh.gpadl[i].used && env.vbh.gpadl[i].relid == ch->relid);
-	assert_int_equal(guest_open_channels(), 6);
+	assert_int_equal(env_guest_in_state(VMBUS_CH_OPEN), 6);
 	assert_int_equal(env.allocs, 6);	/* the failed probe kept no IC state */
-	assert_true(heartbeat_now());
+	assert_true(env_heartbeat_now());
 	assert_alive();
 }
 
@@ -615,8 +593,8 @@ static void rescind_during_open(enum vbh_fault f, const char *line_want)
 	assert_int_equal(host.pages_freed, freed + 8);
 	assert_int_equal(env.vbh.bad_msgs, 0);
 	assert_int_equal(env.allocs, 6);
-	assert_int_equal(guest_open_channels(), 6);
-	assert_true(heartbeat_now());
+	assert_int_equal(env_guest_in_state(VMBUS_CH_OPEN), 6);
+	assert_true(env_heartbeat_now());
 	assert_alive();
 }
 
@@ -660,7 +638,7 @@ static void rescind_open_channel_with_request(void **state)
 	assert_int_equal(env.vbh.released, 1);
 	assert_int_equal(env.vbh.bad_msgs, 0);
 	assert_int_equal(env.allocs, 6);		/* its IC state freed */
-	assert_int_equal(guest_open_channels(), 6);
+	assert_int_equal(env_guest_in_state(VMBUS_CH_OPEN), 6);
 	assert_alive();
 }
 
@@ -680,7 +658,7 @@ static void unload_and_connect_again(void **state)
 		assert_int_equal(env.vbh.chan[i].state, VBH_FREE);
 	for (unsigned i = 0; i < VBH_GPADLS; i++)
 		assert_false(env.vbh.gpadl[i].used);
-	assert_int_equal(guest_open_channels(), 0);
+	assert_int_equal(env_guest_in_state(VMBUS_CH_OPEN), 0);
 	assert_int_equal(env.vbh.bad_msgs, 0);
 	assert_int_equal(env.allocs, 0);	/* every driver's state went */
 	/* What a resumed kernel does: connect anew, the rings being new. */

@@ -17,8 +17,6 @@
 #include "../../drivers/storvsc.h"
 #include "../../kernel/pm.h"
 
-#define HOST(call)	({ uint64_t t_ = hvsim_enter(); __auto_type r_ = (call); hvsim_leave(t_); r_; })
-#define HOST_VOID(call)	do { uint64_t t_ = hvsim_enter(); call; hvsim_leave(t_); } while (0)
 
 #define DISK_SECTORS	8192		/* 4 MiB */
 #define NDEV		7		/* 4 ICs, SCSI, balloon, keyboard */
@@ -62,25 +60,6 @@ static struct vmbus_channel *guest_chan(const char *name)
 	return NULL;
 }
 
-static unsigned guest_in_state(enum vmbus_chan_state st)
-{
-	unsigned n = 0;
-	for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++)
-		n += vmbus.chan[i].state == st;
-	return n;
-}
-
-static bool heartbeat_now(void)
-{
-	struct vbh_chan *c = vbh_find("heartbeat");
-	if (!c || c->state != VBH_OPEN)
-		return false;
-	uint64_t before = c->ic.answered;
-	c->ic.next_due = 1;
-	HOST_VOID(vbh_timer(hvsim_ref_time()));
-	return c->ic.answered == before + 1;
-}
-
 static void pattern(uint8_t *b, unsigned n, uint8_t seed)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -98,7 +77,7 @@ static struct blk_dev *up(uint8_t seed)
 	uint8_t buf[4096];
 	pattern(buf, sizeof(buf), seed);
 	assert_int_equal(blk_write(sda, 100, 8, buf), BLK_OK);
-	assert_int_equal(guest_in_state(VMBUS_CH_OPEN), NDEV);
+	assert_int_equal(env_guest_in_state(VMBUS_CH_OPEN), NDEV);
 	return sda;
 }
 
@@ -120,9 +99,9 @@ static void assert_all_back(void)
 		if (c->dev->ic_type >= 0)
 			assert_true(c->ic.negotiated);
 	}
-	assert_int_equal(guest_in_state(VMBUS_CH_OPEN), NDEV);
-	assert_int_equal(guest_in_state(VMBUS_CH_SUSPENDED), 0);
-	assert_true(heartbeat_now());
+	assert_int_equal(env_guest_in_state(VMBUS_CH_OPEN), NDEV);
+	assert_int_equal(env_guest_in_state(VMBUS_CH_SUSPENDED), 0);
+	assert_true(env_heartbeat_now());
 	assert_int_equal(vmbus.bad_msgs, 0);
 	assert_int_equal(env.vbh.bad_msgs, 0);
 }
@@ -168,7 +147,7 @@ static void suspend_and_check(void)
 	/* rings: 4 ICs x 8 pages, SCSI 64, balloon and keyboard theirs */
 	assert_true(host.pages_freed - freed >= 4 * 8 + 2 * STORVSC_RING_PAGES);
 	assert_false(vmbus.connected);
-	assert_int_equal(guest_in_state(VMBUS_CH_SUSPENDED), NDEV);
+	assert_int_equal(env_guest_in_state(VMBUS_CH_SUSPENDED), NDEV);
 	for (unsigned i = 0; i < NDEV; i++) {
 		struct vmbus_channel *ch = guest_chan(devices[i]);
 		assert_non_null(ch->drv);
@@ -322,9 +301,9 @@ static void device_not_offered_again(void **state)
 	assert_null(guest_chan("kvp"));
 	assert_int_equal(env.allocs, allocs - 1);	/* its IC state */
 	assert_true(log_has("vmbus: resumed, 6 devices rebound in "));
-	assert_int_equal(guest_in_state(VMBUS_CH_OPEN), NDEV - 1);
-	assert_int_equal(guest_in_state(VMBUS_CH_SUSPENDED), 0);
-	assert_true(heartbeat_now());
+	assert_int_equal(env_guest_in_state(VMBUS_CH_OPEN), NDEV - 1);
+	assert_int_equal(env_guest_in_state(VMBUS_CH_SUSPENDED), 0);
+	assert_true(env_heartbeat_now());
 	assert_disk_back(sda, 5);
 }
 
@@ -339,20 +318,29 @@ static void standin_remove(struct vmbus_channel *ch)
 	standin_removed++;
 }
 
-static void instance_match_picks_the_right_one(void **state)
+/* A second suspended SCSI controller beside real: its instance differs,
+ * its driver is the stand-in. */
+static struct vmbus_channel *second_controller(const struct vmbus_channel *real)
 {
-	(void)state;
 	static const struct vmbus_driver standin = { .name = "standin", .remove = standin_remove };
-	struct blk_dev *sda = up(17);
-	assert_int_equal(pm_suspend(), 0);
-	struct vmbus_channel *real = guest_chan("scsi"), *other = NULL;
+	struct vmbus_channel *other = NULL;
 	for (unsigned i = 0; i < VMBUS_MAX_CHANNELS && !other; i++)
 		if (vmbus.chan[i].state == VMBUS_CH_FREE)
 			other = &vmbus.chan[i];
+	assert_non_null(other);
 	*other = *real;
 	other->instance.b[0] ^= 0xff;
 	other->drv = &standin;
 	other->priv = NULL;
+	return other;
+}
+
+static void instance_match_picks_the_right_one(void **state)
+{
+	(void)state;
+	struct blk_dev *sda = up(17);
+	assert_int_equal(pm_suspend(), 0);
+	struct vmbus_channel *real = guest_chan("scsi"), *other = second_controller(real);
 	char in[37];
 	vmbus_format_guid(&other->instance, in);
 	log_clear();
@@ -379,17 +367,9 @@ static void instance_match_picks_the_right_one(void **state)
 static void two_controllers_on_new_vm_not_matched(void **state)
 {
 	(void)state;
-	static const struct vmbus_driver standin = { .name = "standin", .remove = standin_remove };
 	up(19);
 	assert_int_equal(pm_suspend(), 0);
-	struct vmbus_channel *real = guest_chan("scsi"), *other = NULL;
-	for (unsigned i = 0; i < VMBUS_MAX_CHANNELS && !other; i++)
-		if (vmbus.chan[i].state == VMBUS_CH_FREE)
-			other = &vmbus.chan[i];
-	*other = *real;
-	other->instance.b[0] ^= 0xff;
-	other->drv = &standin;
-	other->priv = NULL;
+	second_controller(guest_chan("scsi"));
 	log_clear();
 	standin_removed = 0;
 	env_new_host(&hvsim_profile_current, true, 0);
@@ -462,8 +442,8 @@ static void request_in_flight_refuses_suspend(void **state)
 	assert_false(vmbus.suspended);
 	assert_false(hv.suspended);
 	assert_true(hvsim.ov[HVSIM_OV_SIMP].on);
-	assert_int_equal(guest_in_state(VMBUS_CH_OPEN), NDEV);
-	assert_true(heartbeat_now());
+	assert_int_equal(env_guest_in_state(VMBUS_CH_OPEN), NDEV);
+	assert_true(env_heartbeat_now());
 	struct storvsc *s = guest_chan("scsi")->priv;
 	assert_false(s->suspended);
 	assert_int_equal(s->inflight, 1);

@@ -351,3 +351,22 @@ const char *host_log_text(void)
 {
 	return host.log;
 }
+
+bool env_heartbeat_now(void)
+{
+	struct vbh_chan *c = vbh_find("heartbeat");
+	if (!c || c->state != VBH_OPEN)
+		return false;
+	uint64_t before = c->ic.answered;
+	c->ic.next_due = 1;
+	HOST_VOID(vbh_timer(hvsim_ref_time()));
+	return c->ic.answered == before + 1;
+}
+
+unsigned env_guest_in_state(enum vmbus_chan_state st)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++)
+		n += vmbus.chan[i].state == st;
+	return n;
+}

@@ -38,6 +38,10 @@ struct env {
 
 extern struct env env;
 
+/* Run a call as the emulated host (its own time and stack of state). */
+#define HOST(call)	({ uint64_t t_ = hvsim_enter(); __auto_type r_ = (call); hvsim_leave(t_); r_; })
+#define HOST_VOID(call)	do { uint64_t t_ = hvsim_enter(); call; hvsim_leave(t_); } while (0)
+
 /* Host with the profile, then the initcalls up to 'last_level' (2: the
  * bus without drivers, 3: the drivers too) and, with drivers, the first
  * kernel_poll that binds them. */
@@ -53,6 +57,10 @@ struct vbh_disk *env_mem_disk(const char *name, uint64_t sectors);
 void env_free_disk(struct vbh_disk *d);
 void env_poll(void);			/* kernel_poll */
 void env_idle_ms(unsigned ms);		/* cpu_idle for ms of guest time */
+/* The host sends a heartbeat now; true if the guest answered it right. */
+bool env_heartbeat_now(void);
+/* Guest channels in state st. */
+unsigned env_guest_in_state(enum vmbus_chan_state st);
 bool log_has(const char *s);
 unsigned log_count(const char *s);
 void log_clear(void);
