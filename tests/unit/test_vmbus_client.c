@@ -18,14 +18,6 @@ static int down(void **state)
 	return 0;
 }
 
-static struct vmbus_channel *guest_chan(const char *name)
-{
-	for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++)
-		if (vmbus.chan[i].state != VMBUS_CH_FREE && strcmp(vmbus.chan[i].name, name) == 0)
-			return &vmbus.chan[i];
-	return NULL;
-}
-
 /* ---- connection and offers ---- */
 
 
@@ -73,7 +65,7 @@ static void assert_all_open(uint16_t shutdown_minor)
 		{ "timesync", { 4, 0 } }, { "kvp", { 4, 0 } },
 	};
 	for (unsigned i = 0; i < 4; i++) {
-		struct vmbus_channel *ch = guest_chan(want[i].name);
+		struct vmbus_channel *ch = env_guest_chan(want[i].name);
 		struct vbh_chan *c = host_chan(want[i].name);
 		assert_non_null(ch);
 		assert_non_null(c);
@@ -204,13 +196,13 @@ static void rescinded_device_offered_again(void **state)
 	env_poll();
 	snprintf(line, sizeof(line), "vmbus: kvp (relid %u) released", old_relid);
 	assert_true(log_has(line));
-	assert_null(guest_chan("kvp"));
+	assert_null(env_guest_chan("kvp"));
 	assert_int_equal(env.vbh.released, 1);
 	assert_int_equal(host_chan("kvp")->state, VBH_FREE);
 	assert_int_equal(host.pages_freed, freed + 8);	/* its rings came back */
 	/* A late offer: bound and opened at the next poll. */
 	assert_int_equal(h_offer("kvp"), 0);
-	struct vmbus_channel *ch = guest_chan("kvp");
+	struct vmbus_channel *ch = env_guest_chan("kvp");
 	assert_non_null(ch);
 	assert_int_equal(ch->state, VMBUS_CH_OFFERED);
 	env_poll();
@@ -250,7 +242,7 @@ static void gpadl_one_page_and_three_messages(void **state)
 {
 	(void)state;
 	env_up(&hvsim_profile_current, INIT_BUS);	/* offered, no drivers */
-	struct vmbus_channel *ch = guest_chan("kvp");
+	struct vmbus_channel *ch = env_guest_chan("kvp");
 	assert_non_null(ch);
 	uint64_t one = page_alloc(1, FRAME_VOLATILE), many = page_alloc(60, FRAME_VOLATILE);
 	uint32_t h1 = 0, h2 = 0;
@@ -298,7 +290,7 @@ static void rings_wrap_around(void **state)
 {
 	(void)state;
 	env_up(&hvsim_profile_current, INIT_DRIVERS);
-	struct vmbus_channel *ch = guest_chan("heartbeat");
+	struct vmbus_channel *ch = env_guest_chan("heartbeat");
 	struct vbh_chan *c = host_chan("heartbeat");
 	uint64_t beats = heartbeat_count(), answered = c->ic.answered;
 	unsigned wraps_in = 0, wraps_out = 0;
@@ -329,7 +321,7 @@ static void interrupt_mask_and_pending_send(void **state)
 {
 	(void)state;
 	env_up(&hvsim_profile_current, INIT_DRIVERS);
-	struct vmbus_channel *ch = guest_chan("heartbeat");
+	struct vmbus_channel *ch = env_guest_chan("heartbeat");
 	struct vbh_chan *c = host_chan("heartbeat");
 	uint8_t vec = hv.sint[HV_SINT_VMBUS].vector;
 
@@ -387,7 +379,7 @@ static void free_kvp(void)
 {
 	assert_int_equal(h_rescind("kvp"), 0);
 	env_poll();
-	assert_null(guest_chan("kvp"));
+	assert_null(env_guest_chan("kvp"));
 }
 
 static void fault_short_offer(void **state)
@@ -400,7 +392,7 @@ static void fault_short_offer(void **state)
 	assert_true(log_has("vmbus: host message type 1 (OFFERCHANNEL), 100 bytes: "
 			    "shorter than its type's layout; dropped"));
 	assert_int_equal(vmbus.bad_msgs, 1);
-	assert_null(guest_chan("kvp"));
+	assert_null(env_guest_chan("kvp"));
 	env_poll();
 	assert_int_equal(env_guest_in_state(VMBUS_CH_OPEN), 6);
 	assert_true(env_heartbeat_now());
@@ -447,7 +439,7 @@ static void fault_wrong_relid(void **state)
 	/* And while an open waits for its result: the wrong relid is not it. */
 	free_kvp();
 	assert_int_equal(h_offer("kvp"), 0);
-	struct vmbus_channel *ch = guest_chan("kvp");
+	struct vmbus_channel *ch = env_guest_chan("kvp");
 	vmbus.reply.type = VMBUS_MSG_OPENCHANNEL_RESULT;	/* as vmbus_request sets it */
 	vmbus.reply.key = ch->relid;
 	vmbus.reply.ready = false;
@@ -469,7 +461,7 @@ static void fault_wrong_relid(void **state)
 static void ring_fault(enum vbh_fault f, const char *why)
 {
 	env_up(&hvsim_profile_current, INIT_DRIVERS);
-	struct vmbus_channel *ch = guest_chan("heartbeat");
+	struct vmbus_channel *ch = env_guest_chan("heartbeat");
 	struct vbh_chan *c = host_chan("heartbeat");
 	uint64_t freed = host.pages_freed;
 	h_fault(f);
@@ -519,7 +511,7 @@ static void fault_silent_open(void **state)
 	uint64_t t0 = time_ns(), freed = host.pages_freed;
 	h_fault(VBH_FAULT_SILENT);
 	env_poll();
-	struct vmbus_channel *ch = guest_chan("kvp");
+	struct vmbus_channel *ch = env_guest_chan("kvp");
 	assert_true(time_ns() - t0 >= VMBUS_REQUEST_WAIT_NS);
 	assert_true(log_has("vmbus: no OPENCHANNEL_RESULT from the host within 2000 ms"));
 	assert_true(log_has(": probe failed"));
@@ -558,7 +550,7 @@ static void rescind_before_open(void **state)
 	unsigned posts = hvsim.nposted;
 	assert_int_equal(h_rescind("kvp"), 0);
 	env_poll();
-	assert_null(guest_chan("kvp"));
+	assert_null(env_guest_chan("kvp"));
 	assert_int_equal(hvsim.nposted, posts + 1);		/* RELID_RELEASED only */
 	assert_int_equal(hvsim.posted[posts % HVSIM_POSTED].data[0], 13);
 	assert_int_equal(env.vbh.released, 1);
@@ -574,7 +566,7 @@ static void rescind_during_open(enum vbh_fault f, const char *line_want)
 	env_up(&hvsim_profile_current, INIT_DRIVERS);
 	free_kvp();
 	assert_int_equal(h_offer("kvp"), 0);
-	struct vmbus_channel *ch = guest_chan("kvp");
+	struct vmbus_channel *ch = env_guest_chan("kvp");
 	uint32_t relid = ch->relid;
 	uint64_t t0 = time_ns(), freed = host.pages_freed;
 	unsigned released = (unsigned)env.vbh.released;
@@ -587,7 +579,7 @@ static void rescind_during_open(enum vbh_fault f, const char *line_want)
 	snprintf(line, sizeof(line), "vmbus: kvp (relid %u) released", relid);
 	env_poll();
 	assert_true(log_has(line));
-	assert_null(guest_chan("kvp"));
+	assert_null(env_guest_chan("kvp"));
 	assert_int_equal(env.vbh.released, released + 1);
 	assert_int_equal(host_chan("kvp")->state, VBH_FREE);
 	assert_int_equal(host.pages_freed, freed + 8);
@@ -616,7 +608,7 @@ static void rescind_open_channel_with_request(void **state)
 {
 	(void)state;
 	env_up(&hvsim_profile_current, INIT_DRIVERS);
-	struct vmbus_channel *ch = guest_chan("heartbeat");
+	struct vmbus_channel *ch = env_guest_chan("heartbeat");
 	struct vbh_chan *c = host_chan("heartbeat");
 	uint32_t relid = ch->relid;
 	uint64_t freed = host.pages_freed;
@@ -633,7 +625,7 @@ static void rescind_open_channel_with_request(void **state)
 	char line[80];
 	snprintf(line, sizeof(line), "vmbus: heartbeat (relid %u) released", relid);
 	assert_true(log_has(line));
-	assert_null(guest_chan("heartbeat"));
+	assert_null(env_guest_chan("heartbeat"));
 	assert_int_equal(host.pages_freed, freed + 8);	/* closed, GPADL torn down */
 	assert_int_equal(env.vbh.released, 1);
 	assert_int_equal(env.vbh.bad_msgs, 0);

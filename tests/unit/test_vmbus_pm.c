@@ -52,14 +52,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct vmbus_channel *guest_chan(const char *name)
-{
-	for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++)
-		if (vmbus.chan[i].state != VMBUS_CH_FREE && strcmp(vmbus.chan[i].name, name) == 0)
-			return &vmbus.chan[i];
-	return NULL;
-}
-
 static void pattern(uint8_t *b, unsigned n, uint8_t seed)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -86,7 +78,7 @@ static struct blk_dev *up(uint8_t seed)
 static void assert_all_back(void)
 {
 	for (unsigned i = 0; i < NDEV; i++) {
-		struct vmbus_channel *ch = guest_chan(devices[i]);
+		struct vmbus_channel *ch = env_guest_chan(devices[i]);
 		struct vbh_chan *c = vbh_find(devices[i]);
 		assert_non_null(ch);
 		assert_int_equal(ch->state, VMBUS_CH_OPEN);
@@ -149,7 +141,7 @@ static void suspend_and_check(void)
 	assert_false(vmbus.connected);
 	assert_int_equal(env_guest_in_state(VMBUS_CH_SUSPENDED), NDEV);
 	for (unsigned i = 0; i < NDEV; i++) {
-		struct vmbus_channel *ch = guest_chan(devices[i]);
+		struct vmbus_channel *ch = env_guest_chan(devices[i]);
 		assert_non_null(ch->drv);
 		assert_non_null(ch->priv);
 		assert_int_equal(ch->ring_pa, 0);
@@ -179,7 +171,7 @@ static void suspend_and_check(void)
 
 static void rebound_line(const char *name, uint32_t was, const char *instance)
 {
-	struct vmbus_channel *ch = guest_chan(name);
+	struct vmbus_channel *ch = env_guest_chan(name);
 	char line[160];
 	snprintf(line, sizeof(line), "vmbus: %s rebound: relid %u -> %u%s%s%s\n", name, was,
 		 ch->relid, instance ? " (new instance " : "", instance ? instance : "",
@@ -197,9 +189,9 @@ static void resume_on_fresh_host(bool newvm)
 	struct blk_dev *sda = up(11);
 	uint32_t relid[NDEV];
 	for (unsigned i = 0; i < NDEV; i++)
-		relid[i] = guest_chan(devices[i])->relid;
+		relid[i] = env_guest_chan(devices[i])->relid;
 	uint8_t old_scsi[16];
-	memcpy(old_scsi, guest_chan("scsi")->instance.b, 16);
+	memcpy(old_scsi, env_guest_chan("scsi")->instance.b, 16);
 	unsigned allocs = env.allocs;
 	suspend_and_check();
 
@@ -221,12 +213,12 @@ static void resume_on_fresh_host(bool newvm)
 		bool scsi = strcmp(devices[i], "scsi") == 0;
 		rebound_line(devices[i], relid[i], newvm && scsi ? SCSI_NEWVM : NULL);
 		if (newvm)
-			assert_true(guest_chan(devices[i])->relid > 500);	/* all moved */
+			assert_true(env_guest_chan(devices[i])->relid > 500);	/* all moved */
 	}
 	if (newvm)
-		assert_memory_not_equal(guest_chan("scsi")->instance.b, old_scsi, 16);
+		assert_memory_not_equal(env_guest_chan("scsi")->instance.b, old_scsi, 16);
 	else
-		assert_memory_equal(guest_chan("scsi")->instance.b, old_scsi, 16);
+		assert_memory_equal(env_guest_chan("scsi")->instance.b, old_scsi, 16);
 	assert_true(log_has("vmbus: resumed, 7 devices rebound in "));
 	assert_false(log_has("did not come back"));
 	assert_false(log_has("vmbus: scsi: class"));		/* not probed as new */
@@ -259,7 +251,7 @@ static void resume_on_same_host(void **state)
 	uint8_t stale[196];
 	memset(stale, 0, sizeof(stale));
 	stale[0] = 1;					/* OFFERCHANNEL */
-	memcpy(stale + 8, guest_chan("kvp")->class_id.b, 16);
+	memcpy(stale + 8, env_guest_chan("kvp")->class_id.b, 16);
 	stale[184] = 0xe7;				/* relid 999 */
 	stale[185] = 0x03;
 	HOST_VOID(vbh_send_msg(stale, sizeof(stale)));
@@ -298,7 +290,7 @@ static void device_not_offered_again(void **state)
 			    "instance 242ff919-07db-4180-9c2e-b86cb68c8c55) did not come back "
 			    "after resume\n"));
 	assert_int_equal(log_count("did not come back"), 1);
-	assert_null(guest_chan("kvp"));
+	assert_null(env_guest_chan("kvp"));
 	assert_int_equal(env.allocs, allocs - 1);	/* its IC state */
 	assert_true(log_has("vmbus: resumed, 6 devices rebound in "));
 	assert_int_equal(env_guest_in_state(VMBUS_CH_OPEN), NDEV - 1);
@@ -340,7 +332,7 @@ static void instance_match_picks_the_right_one(void **state)
 	(void)state;
 	struct blk_dev *sda = up(17);
 	assert_int_equal(pm_suspend(), 0);
-	struct vmbus_channel *real = guest_chan("scsi"), *other = second_controller(real);
+	struct vmbus_channel *real = env_guest_chan("scsi"), *other = second_controller(real);
 	char in[37];
 	vmbus_format_guid(&other->instance, in);
 	log_clear();
@@ -348,7 +340,7 @@ static void instance_match_picks_the_right_one(void **state)
 	env_new_host(&hvsim_profile_current, false, 0);
 	pm_resume(true);
 	assert_int_equal(real->state, VMBUS_CH_OPEN);
-	assert_ptr_equal(real->drv->probe, guest_chan("scsi")->drv->probe);
+	assert_ptr_equal(real->drv->probe, env_guest_chan("scsi")->drv->probe);
 	char line[160];
 	snprintf(line, sizeof(line), "vmbus: scsi (class ba6163d9-04a1-4d29-b605-72e2ffb1dc7f, "
 		 "instance %s) did not come back after resume\n", in);
@@ -369,7 +361,7 @@ static void two_controllers_on_new_vm_not_matched(void **state)
 	(void)state;
 	up(19);
 	assert_int_equal(pm_suspend(), 0);
-	second_controller(guest_chan("scsi"));
+	second_controller(env_guest_chan("scsi"));
 	log_clear();
 	standin_removed = 0;
 	env_new_host(&hvsim_profile_current, true, 0);
@@ -391,7 +383,7 @@ static void new_device_probed_at_resume(void **state)
 	up(9);
 	assert_int_equal(HOST(vbh_rescind("kvp")), 0);
 	env_poll();
-	assert_null(guest_chan("kvp"));
+	assert_null(env_guest_chan("kvp"));
 	assert_int_equal(pm_suspend(), 0);
 	assert_true(log_has("vmbus: suspended, 6 devices closed"));
 	log_clear();
@@ -433,7 +425,7 @@ static void request_in_flight_refuses_suspend(void **state)
 	assert_true(log_has("storvsc: scsi: cannot suspend: 1 requests still in flight after 5 s\n"));
 	char line[80];
 	snprintf(line, sizeof(line), "vmbus: scsi (relid %u) could not be suspended\n",
-		 guest_chan("scsi")->relid);
+		 env_guest_chan("scsi")->relid);
 	assert_true(log_has(line));
 	assert_int_equal(held_status, 1);		/* never cut short */
 	assert_int_equal(env.vbh.closes, 0);		/* storvsc went first */
@@ -444,7 +436,7 @@ static void request_in_flight_refuses_suspend(void **state)
 	assert_true(hvsim.ov[HVSIM_OV_SIMP].on);
 	assert_int_equal(env_guest_in_state(VMBUS_CH_OPEN), NDEV);
 	assert_true(env_heartbeat_now());
-	struct storvsc *s = guest_chan("scsi")->priv;
+	struct storvsc *s = env_guest_chan("scsi")->priv;
 	assert_false(s->suspended);
 	assert_int_equal(s->inflight, 1);
 	/* Other requests go on meanwhile. */
@@ -467,13 +459,13 @@ static void refusal_reopens_what_was_closed(void **state)
 {
 	(void)state;
 	struct blk_dev *sda = up(29);
-	struct vmbus_channel *kbd = guest_chan("keyboard");
+	struct vmbus_channel *kbd = env_guest_chan("keyboard");
 	const struct vmbus_driver *real = kbd->drv;
 	static struct vmbus_driver refusing;
 	refusing = *real;
 	refusing.suspend = refuse;
 	kbd->drv = &refusing;
-	uint32_t scsi_relid = guest_chan("scsi")->relid;
+	uint32_t scsi_relid = env_guest_chan("scsi")->relid;
 	assert_int_equal(pm_suspend(), -1);
 	char line[80];
 	snprintf(line, sizeof(line), "vmbus: keyboard (relid %u) could not be suspended\n",
@@ -482,7 +474,7 @@ static void refusal_reopens_what_was_closed(void **state)
 	assert_int_equal(env.vbh.closes, 1);		/* the SCSI controller */
 	assert_int_equal(env.vbh.unloads, 0);
 	assert_int_equal(env.vbh.chan[4].state, VBH_OPEN);
-	assert_int_equal(guest_chan("scsi")->relid, scsi_relid);
+	assert_int_equal(env_guest_chan("scsi")->relid, scsi_relid);
 	assert_false(log_has("rebound"));
 	assert_false(vmbus.suspended);
 	assert_false(hv.suspended);

@@ -363,6 +363,14 @@ bool env_heartbeat_now(void)
 	return c->ic.answered == before + 1;
 }
 
+struct vmbus_channel *env_guest_chan(const char *name)
+{
+	for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++)
+		if (vmbus.chan[i].state != VMBUS_CH_FREE && strcmp(vmbus.chan[i].name, name) == 0)
+			return &vmbus.chan[i];
+	return NULL;
+}
+
 unsigned env_guest_in_state(enum vmbus_chan_state st)
 {
 	unsigned n = 0;

@@ -59,6 +59,8 @@ void env_poll(void);			/* kernel_poll */
 void env_idle_ms(unsigned ms);		/* cpu_idle for ms of guest time */
 /* The host sends a heartbeat now; true if the guest answered it right. */
 bool env_heartbeat_now(void);
+/* The guest's channel of that name (not free), or NULL. */
+struct vmbus_channel *env_guest_chan(const char *name);
 /* Guest channels in state st. */
 unsigned env_guest_in_state(enum vmbus_chan_state st);
 bool log_has(const char *s);
