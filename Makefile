@@ -58,7 +58,7 @@ SIMSRC  := $(HVSIM) tests/hvsim/kglue.c tests/hvsim/vmbus_host.c tests/hvsim/vmb
 	tests/hvsim/ic_host.c tests/hvsim/admin.c \
 	tests/hvsim/balloon_host.c tests/hvsim/kbd_host.c tests/hvsim/kvp_host.c tests/hvsim/admin_dev.c \
 	tests/hvsim/hotadd_pool.c \
-	tests/hvsim/storvsp.c tests/hvsim/hostdisk.c
+	tests/hvsim/storvsp.c tests/hvsim/hostdisk.c tests/hvsim/wcache.c
 KOBJ_SIM := $(KOBJ_COMMON) $(SIMSRC:%.c=$(BUILD)/%.o)
 BSRC    := boot/loader.c boot/bootmem.c boot/elfimage.c boot/efi_libc.c
 BOBJ    := $(BSRC:%.c=$(BUILD)/%.o) $(BUILD)/boot/handoff.o
@@ -67,7 +67,7 @@ NEWLIB_STAMP := $(NEWLIB)/.built
 DEPS_STAMP   := $(BUILD)/.deps
 
 .PHONY: all deps image vhdx run run-hvsim run-kvm test unit coverage bench clean distclean
-.PHONY: fuzz fuzz-short fuzz-build
+.PHONY: fuzz fuzz-short fuzz-build soak powercut
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/dormant.elf $(BUILD)/dormant.img $(BUILD)/dormant-hvsim.img
 
 deps: $(DEPS_STAMP) $(NEWLIB_STAMP)
@@ -339,6 +339,17 @@ fuzz-short: $(FUZZ_BINS)
 
 test: deps all unit fuzz-build
 	python3 tests/run.py --build $(BUILD) --ovmf-code $(OVMF_CODE) --ovmf-vars $(OVMF_VARS)
+
+# The reliability campaign's long runs (README "Reliability"): hibernate /
+# resume cycles with the state verified after each, and power cuts at
+# random moments of a hibernation, on plain QEMU and on hvsim side by side.
+CYCLES ?= 50
+RUNS   ?= 30
+soak: deps all
+	python3 tests/reliability.py soak --build $(BUILD) --cycles $(CYCLES)
+
+powercut: deps all
+	python3 tests/reliability.py powercut --build $(BUILD) --runs $(RUNS)
 
 bench: deps all
 	python3 tests/bench.py --build $(BUILD) --ovmf-code $(OVMF_CODE) --ovmf-vars $(OVMF_VARS) \

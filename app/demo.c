@@ -22,6 +22,7 @@
 
 #include "dormant.h"
 #include "fill.h"
+#include "journal.h"
 
 #define LOG_MAX		8
 #define LINE_CAP	120
@@ -483,6 +484,7 @@ static const struct {
 	{ "devices", cmd_devices, "    VMBus devices (on Hyper-V)" },
 	{ "date", cmd_date, "       the wall clock (UTC)" },
 	{ "disk", cmd_disk, "[test] disks and partitions; test: write-read-verify 8 MiB of scratch" },
+	{ "journal", journal_cmd, "[add N|verify] acknowledged 4 KiB writes, read back" },
 	{ "fill", cmd_fill, "N      build N MiB of state (half random, half text)" },
 	{ "check", cmd_check, "      checksum of the state (fill data and event log)" },
 	{ "spin", cmd_spin, "N       compute for N seconds without calling the kernel" },

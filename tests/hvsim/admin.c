@@ -20,6 +20,7 @@
 #include "hvsim.h"
 #include "vmbus_defs.h"
 #include "vmbus_host.h"
+#include "wcache.h"
 
 #define COM2		0x2f8
 #define UART_DATA	0
@@ -188,6 +189,34 @@ static void cmd_disks(char *arg)
 		    (unsigned long)c->scsi.held, c->scsi.broken ? ", broken by the guest" : "");
 	else
 		say("  controller: not open\n");
+	const struct wcache *w = hvsim.wcache;
+	if (w)
+		say("  write cache: %s; %u KiB in %u writes not on disk yet; %lu writes cached, "
+		    "%lu write backs\n", w->through ? "off (write-through)" : "on (lost at a power cut)",
+		    w->used >> 10, w->n, (unsigned long)w->cached, (unsigned long)w->destages);
+}
+
+/* The host disks' volatile cache on or off (off writes back what it holds). */
+static void cmd_cache(char *arg)
+{
+	struct wcache *w = hvsim.wcache;
+	if (!w) {
+		say("cache: no host disks\n");
+		return;
+	}
+	if (strcmp(arg, "on") == 0) {
+		w->through = false;
+	} else if (strcmp(arg, "off") == 0) {
+		if (wcache_destage(w) != 0) {
+			say("cache: writing back failed; still on\n");
+			return;
+		}
+		w->through = true;
+	} else {
+		say("usage: cache on|off\n");
+		return;
+	}
+	say("cache: %s\n", arg);
 }
 
 /* Take a disk off the bus or put it back, and tell the guest (1.9). */
@@ -230,6 +259,7 @@ static const struct {
 	{ "offer", "DEVICE", "offer a device again", cmd_offer },
 	{ "fault", "NAME", "inject a fault (fault alone lists them)", cmd_fault },
 	{ "disks", "", "the disks the SCSI controller serves", cmd_disks },
+	{ "cache", "on|off", "the host disks' volatile write cache (on at power on)", cmd_cache },
 	{ "detach", "LUN", "take a disk off the SCSI bus (the guest rescans)", cmd_detach },
 	{ "attach", "LUN", "put a detached disk back", cmd_attach },
 	{ "balloon", "up|down MIB", "ask the guest to give or take back memory", admin_balloon },

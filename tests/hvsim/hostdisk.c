@@ -6,6 +6,8 @@
  * as a Gen2 VM sees none: its disks are LUNs of the synthetic SCSI
  * controller.  Each disk is driven polled, synchronously, from inside
  * the guest's SignalEvent hypercall; the guest's interrupts play no part.
+ * Writes land in a volatile cache (wcache.h) until a flush, as a real
+ * disk's do.
  */
 #include <string.h>
 
@@ -30,7 +32,7 @@ static int wait_req(struct hostdisk *h, struct blk_req *r, volatile int *st)
 	return *st == BLK_OK ? 0 : -1;
 }
 
-static int hd_io(struct vbh_disk *d, bool write, uint64_t sector, uint32_t count, void *buf)
+static int raw_io(struct vbh_disk *d, bool write, uint64_t sector, uint32_t count, void *buf)
 {
 	struct hostdisk *h = d->priv;
 	volatile int st = 1;
@@ -45,9 +47,27 @@ static int hd_io(struct vbh_disk *d, bool write, uint64_t sector, uint32_t count
 	return wait_req(h, &r, &st);
 }
 
+static int raw_write(struct vbh_disk *d, uint64_t sector, uint32_t count, void *buf)
+{
+	return raw_io(d, true, sector, count, buf);
+}
+
+static int hd_io(struct vbh_disk *d, bool write, uint64_t sector, uint32_t count, void *buf)
+{
+	struct hostdisk *h = d->priv;
+	if (write)
+		return wcache_write(h->cache, d, sector, count, buf);
+	if (raw_io(d, false, sector, count, buf) != 0)
+		return -1;
+	wcache_overlay(h->cache, d, sector, count, buf);
+	return 0;
+}
+
 static int hd_flush(struct vbh_disk *d)
 {
 	struct hostdisk *h = d->priv;
+	if (wcache_destage(h->cache) != 0)
+		return -1;
 	volatile int st = 1;
 	struct blk_req r;
 	memset(&r, 0, sizeof(r));
@@ -57,8 +77,9 @@ static int hd_flush(struct vbh_disk *d)
 	return wait_req(h, &r, &st);
 }
 
-unsigned hostdisk_claim(struct hostdisk *hd, unsigned n)
+unsigned hostdisk_claim(struct hostdisk *hd, unsigned n, struct wcache *c)
 {
+	c->raw = raw_write;
 	unsigned k = 0;
 	char pname[16];
 	for (unsigned i = 0; i < pci_count(); i++) {
@@ -86,6 +107,7 @@ unsigned hostdisk_claim(struct hostdisk *hd, unsigned n)
 		d->io = hd_io;
 		d->flush = hd_flush;
 		d->priv = h;
+		h->cache = c;
 		if (vbh_add_disk(d) != 0)
 			continue;
 		kprintf("hvsim: host disk %s at %s: %lu MiB, served as SCSI LUN %u\n", d->name,

@@ -9,14 +9,17 @@
 
 #include "../../drivers/virtio_blk.h"
 #include "vmbus_host.h"
+#include "wcache.h"
 
 struct hostdisk {
 	uint8_t mem[VBLK_MEM_BYTES] __attribute__((aligned(4096)));
 	struct vblk v;
 	struct vbh_disk d;
+	struct wcache *cache;		/* shared by the host's disks */
 };
 
-/* Claim every virtio-blk function on the bus (at most n) for the host. */
-unsigned hostdisk_claim(struct hostdisk *hd, unsigned n);
+/* Claim every virtio-blk function on the bus (at most n) for the host;
+ * their writes go through the volatile cache c. */
+unsigned hostdisk_claim(struct hostdisk *hd, unsigned n, struct wcache *c);
 
 #endif

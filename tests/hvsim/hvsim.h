@@ -53,6 +53,7 @@ struct hvsim_platform {
 
 struct vbh_host;
 struct admin;
+struct wcache;
 
 #define HVSIM_QUEUE	32
 #define HVSIM_POSTED	16
@@ -133,6 +134,7 @@ struct hvsim {
 	 * back from a hibernation image with the hibernated boot's value. */
 	struct vbh_host *vbh;
 	struct admin *admin;
+	struct wcache *wcache;		/* the host disks' cache (wcache.h), for admin */
 };
 
 /* The emulator's whole state: the host's memory.  Defined by the

@@ -60,6 +60,7 @@ struct host_memory {
 	struct admin admin;		/* the COM2 console */
 	uint64_t admin_due;
 	struct hostdisk disks[VBH_DISKS];	/* served by storvsp */
+	struct wcache cache;		/* their volatile write cache */
 	unsigned depth;			/* host code running: no re-entry */
 };
 _Static_assert(offsetof(struct host_memory, sim) == 0, "hvsim at the base");
@@ -272,8 +273,10 @@ static uint64_t filetime(int64_t unix_seconds)
  * drivers look (a host without VMBus has no storvsp to serve them). */
 static void host_pci(void)
 {
-	if (HOST->vmbus.max_version)
-		hostdisk_claim(HOST->disks, VBH_DISKS);
+	if (HOST->vmbus.max_version) {
+		hvsim.wcache = &HOST->cache;
+		hostdisk_claim(HOST->disks, VBH_DISKS, &HOST->cache);
+	}
 }
 
 static void host_power_on(void)

@@ -272,6 +272,12 @@ static int read_write(struct vbh_chan *c, struct srb *s)
 		check(c, s, SC_SK_MEDIUM_ERROR, write ? 0x0c : 0x11, 0);
 		return 0;
 	}
+	/* Forced unit access (SBC-3 5.35: FUA in byte 1): durable before the
+	 * completion, past the disk's volatile cache. */
+	if (write && (s->cdb[1] & SC_RW_FUA) && d->flush(d) != 0) {
+		check(c, s, SC_SK_MEDIUM_ERROR, 0x0c, 0);
+		return 0;
+	}
 	status(s, short_xfer ? SP_SRB_DATA_OVERRUN : SP_SRB_SUCCESS, SC_GOOD);
 	return 0;
 }

@@ -91,6 +91,7 @@ enum {
 #define SC_SYNC_CACHE_10	0x35
 #define SC_READ_16		0x88
 #define SC_WRITE_16		0x8a
+#define SC_RW_FUA		0x08	/* byte 1 of READ/WRITE(10)/(16) (SBC-3 5.35) */
 #define SC_SYNC_CACHE_16	0x91
 #define SC_SERVICE_ACTION_IN	0x9e
 #define SC_SAI_READ_CAPACITY	0x10

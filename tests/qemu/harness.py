@@ -154,7 +154,8 @@ def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
 
     serial='pipe' puts COM1 on PipeSerial and runs 'steps' in order:
     ('wait', S) until S appears after the previous wait's match,
-    ('type', TEXT), ('sleep', SECONDS), ('stall',) and ('drain',).
+    ('type', TEXT), ('sleep', SECONDS), ('stall',), ('drain',) and
+    ('kill',) (SIGKILL now: a power cut).
 
     com2=True puts COM2 (the emulated Hyper-V host's administrator console)
     on a Unix socket: steps ('admin', TEXT) type on it and ('wait2', S)
@@ -304,6 +305,12 @@ def boot(build, ovmf_code, ovmf_vars, cmdline='', mem='512M', smp=1,
                         m.connect(os.path.join(workdir, 'mon.sock'))
                         m.sendall(step[1].encode() + b'\n')
                         time.sleep(0.2)
+                elif step[0] == 'kill':
+                    p.kill()        # a power cut: nothing more reaches the disk
+                    p.wait()
+                    events.append((now - start, step))
+                    todo.clear()
+                    break
                 elif step[0] == 'stall':
                     port.stall()
                 elif step[0] == 'drain':

@@ -320,3 +320,5 @@ import disk_scenarios       # noqa: E402  (it imports this module's helpers)
 ALL += disk_scenarios.ALL
 import hib_scenarios        # noqa: E402  (it imports this module's helpers)
 ALL += hib_scenarios.ALL
+import campaign             # noqa: E402  (it imports this module's helpers)
+ALL += campaign.ALL
