@@ -233,7 +233,7 @@ run-kvm: deps all $(RUN_VARS)
 
 UNIT_TESTS := frame heap aml fmt cmdline bootmem elfimage hv
 UNIT_TESTS += vmbus_ring vmbus_wire vmbus_client vmbus_pm scsi gpt virtq storvsc balloon kbd kvp
-UNIT_TESTS += image image_check restore_plan
+UNIT_TESTS += image image_check restore_plan wcache
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikernel -Iboot -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
@@ -274,6 +274,8 @@ $(BUILD)/tests/test_vmbus_pm: HOST_CFLAGS += -Iinclude $(HOST_INITCALLS)
 $(BUILD)/tests/test_balloon: $(VMBUS_ENV_SRC)
 $(BUILD)/tests/test_balloon: HOST_CFLAGS += -Iinclude $(HOST_INITCALLS)
 $(BUILD)/tests/test_kbd: drivers/kbd_decode.c
+# The emulated host disks' volatile write cache (the power-cut campaign).
+$(BUILD)/tests/test_wcache: tests/hvsim/wcache.c
 $(BUILD)/tests/test_kvp: drivers/kvp_pool.c kernel/fmt.c
 # Initcall tables the host linker can bound (kernel/initcall.h).
 HOST_INITCALLS := -DINITCALL_SECTION='"host_initcall"' -DKTEST_SECTION='"host_ktest"' \

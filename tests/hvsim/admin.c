@@ -154,18 +154,49 @@ static void cmd_offer(char *arg)
 		say("offer: %s offered, relid %u\n", arg, vbh_find(arg)->relid);
 }
 
+/* fault NAME [N]: N (default 0) requests of the kind go by unharmed first
+ * (for the disk faults: the (N+1)th write is hit). */
 static void cmd_fault(char *arg)
 {
+	char *count = strchr(arg, ' ');
+	long after = 0;
+	if (count) {
+		*count++ = 0;
+		char *end;
+		after = strtol(count, &end, 10);
+		if (*end || end == count || after < 0 || after > 1000000)
+			after = -1;
+	}
 	enum vbh_fault f = vbh_fault_by_name(arg);
-	if (f == VBH_FAULT_NONE) {
-		say("usage: fault NAME; NAME is one of:");
+	if (f == VBH_FAULT_NONE || after < 0) {
+		say("usage: fault NAME [N], N requests let through first (0 to 1000000); "
+		    "NAME is one of:");
 		for (int i = 1; i < VBH_NFAULTS; i++)
 			say(" %s", vbh_fault_name((enum vbh_fault)i));
 		say("\n");
 		return;
 	}
-	vbh_fault_inject(f);
-	say("fault: %s injected\n", arg);
+	vbh_fault_inject_after(f, (uint32_t)after);
+	if (after)
+		say("fault: %s armed after %ld requests\n", arg, after);
+	else
+		say("fault: %s injected\n", arg);
+}
+
+/* Heartbeats and time samples every MS milliseconds instead of 1 s / 5 s. */
+static void cmd_icstorm(char *arg)
+{
+	char *end;
+	long ms = strtol(arg, &end, 10);
+	if (strcmp(arg, "off") == 0) {
+		vbhost->ic_every = 0;
+		say("icstorm: off (heartbeat every 1 s, time sample every 5 s)\n");
+	} else if (*arg && !*end && ms >= 1 && ms <= 1000) {
+		vbhost->ic_every = (uint64_t)ms * 10000;
+		say("icstorm: heartbeat and time sample every %ld ms\n", ms);
+	} else {
+		say("usage: icstorm MS|off, MS from 1 to 1000\n");
+	}
 }
 
 /* The host's disks, as storvsp serves them (LUN = position). */
@@ -257,7 +288,9 @@ static const struct {
 	{ "time", "[+/-SECONDS]", "move the host clock and send a time sync", cmd_time },
 	{ "rescind", "DEVICE", "take a device away", cmd_rescind },
 	{ "offer", "DEVICE", "offer a device again", cmd_offer },
-	{ "fault", "NAME", "inject a fault (fault alone lists them)", cmd_fault },
+	{ "fault", "NAME [N]", "inject a fault, after N requests (fault alone lists them)",
+	  cmd_fault },
+	{ "icstorm", "MS|off", "heartbeats and time samples every MS ms", cmd_icstorm },
 	{ "disks", "", "the disks the SCSI controller serves", cmd_disks },
 	{ "cache", "on|off", "the host disks' volatile write cache (on at power on)", cmd_cache },
 	{ "detach", "LUN", "take a disk off the SCSI bus (the guest rescans)", cmd_detach },

@@ -294,15 +294,23 @@ MEMRES(hvsim_host, "hvsim host", HOST_BASE, HOST_SIZE, host_power_on);
 static void hvsim_boot(void)
 {
 	char name[CMDLINE_VALUE_MAX];
-	bool newvm = false;
+	bool newvm = false, flood = false;
 	ksnprintf(name, sizeof(name), "%s", profile_option());
 	char *more = strchr(name, ',');
 	if (more) {
 		*more++ = 0;
-		if (strcmp(more, "newvm") == 0)
-			newvm = true;
-		else
-			kprintf("hvsim: unknown host option '%s' (newvm); ignored\n", more);
+		/* PROFILE,OPTION[,OPTION]: newvm, flood */
+		for (char *o = more; o; o = more) {
+			more = strchr(o, ',');
+			if (more)
+				*more++ = 0;
+			if (strcmp(o, "newvm") == 0)
+				newvm = true;
+			else if (strcmp(o, "flood") == 0)
+				flood = true;
+			else
+				kprintf("hvsim: unknown host option '%s' (newvm, flood); ignored\n", o);
+		}
 		if (!name[0])
 			ksnprintf(name, sizeof(name), "current");
 	}
@@ -328,6 +336,12 @@ static void hvsim_boot(void)
 			 filetime(bootinfo.wallclock) - hvsim_ref_time());
 		HOST->vmbus.log = host_log;
 		HOST->vmbus.newvm = newvm;
+		if (flood) {
+			/* malformed bursts after the guest's first 64 messages */
+			HOST->vmbus.flood = 64;
+			kprintf("hvsim: flood: 4 malformed control messages after each of the "
+				"guest's next 64\n");
+		}
 		hvsim.on_post = host_post;
 		hvsim.on_signal = host_signal;
 	}

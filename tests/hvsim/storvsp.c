@@ -219,13 +219,6 @@ static void sync_cache(struct vbh_chan *c, struct srb *s)
 	status(s, SP_SRB_SUCCESS, SC_GOOD);
 }
 
-static bool fault(enum vbh_fault f)
-{
-	if (!vbhost->fault[f])
-		return false;
-	vbhost->fault[f] = false;
-	return true;
-}
 
 /* READ/WRITE(10) and (16) (SBC-3 5.11, 5.12, 5.35, 5.36).  0: answered;
  * 1: held (never completed, a fault). */
@@ -247,25 +240,25 @@ static int read_write(struct vbh_chan *c, struct srb *s)
 	}
 	/* Faults hit writes only: reads come at times a test does not
 	 * choose (rescans, the image check before a disk test). */
-	if (write && fault(VBH_FAULT_NO_COMPLETION)) {
+	if (write && vbh_fault_fires(VBH_FAULT_NO_COMPLETION)) {
 		log_(c, "fault: this request is never completed", (uint32_t)lba);
 		return 1;
 	}
-	if (write && fault(VBH_FAULT_RESCIND_WITH_IO)) {
+	if (write && vbh_fault_fires(VBH_FAULT_RESCIND_WITH_IO)) {
 		log_(c, "fault: request held, controller rescinded", (uint32_t)lba);
 		vbh_rescind(c->dev->name);
 		return 1;
 	}
-	if (write && fault(VBH_FAULT_BUSY)) {
+	if (write && vbh_fault_fires(VBH_FAULT_BUSY)) {
 		status(s, SP_SRB_BUSY, SC_GOOD);
 		return 0;
 	}
-	if (write && fault(VBH_FAULT_SRB_ERROR)) {
+	if (write && vbh_fault_fires(VBH_FAULT_SRB_ERROR)) {
 		/* SBC-3: write error 0c/00 */
 		check(c, s, SC_SK_MEDIUM_ERROR, 0x0c, 0);
 		return 0;
 	}
-	bool short_xfer = write && count > 1 && fault(VBH_FAULT_SHORT_TRANSFER);
+	bool short_xfer = write && count > 1 && vbh_fault_fires(VBH_FAULT_SHORT_TRANSFER);
 	if (short_xfer)
 		count /= 2;
 	if (count && rw(s, write, lba, count) != 0) {

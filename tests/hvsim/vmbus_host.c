@@ -436,6 +436,20 @@ static void on_unload(const uint8_t *m, uint32_t size, uint32_t conn)
 	send_hdr(VB_UNLOAD_RESPONSE, r, sizeof(r));
 }
 
+/* hvsim=PROFILE,flood: four malformed control messages after a guest's
+ * message: a header-only type at the full 240 bytes (legal, 6.1), a type
+ * no version defines, an OPENCHANNEL_RESULT for no channel, and an
+ * OFFERCHANNEL of 12 bytes (shorter than its table size, 6.3). */
+static void flood_burst(void)
+{
+	uint8_t m[240];
+	memset(m, 0, sizeof(m));
+	send_hdr(VB_ALL_OFFERS, m, sizeof(m));
+	send_hdr(0x7777, m, 16);
+	open_result(0xfffff, 0, 0);
+	send_hdr(VB_OFFER, m, 12);
+}
+
 /* Minimum sizes from the tables of 6.3; anything longer is accepted (the
  * guest may append fields a newer version defines). */
 static const struct {
@@ -480,6 +494,10 @@ void vbh_post(uint32_t connection, const uint8_t *msg, uint32_t size)
 		return;
 	}
 	handlers[type].fn(m, size, connection);
+	if (vbhost->flood) {
+		vbhost->flood--;
+		flood_burst();
+	}
 }
 
 void vbh_signal(uint32_t connection)
@@ -602,6 +620,25 @@ enum vbh_fault vbh_fault_by_name(const char *name)
 		if (strcmp(fault_names[f], name) == 0)
 			return (enum vbh_fault)f;
 	return VBH_FAULT_NONE;
+}
+
+void vbh_fault_inject_after(enum vbh_fault f, uint32_t after)
+{
+	vbh_fault_inject(f);
+	if (f > VBH_FAULT_NONE && f < VBH_NFAULTS && vbhost->fault[f])
+		vbhost->fault_after[f] = after;
+}
+
+bool vbh_fault_fires(enum vbh_fault f)
+{
+	if (!vbhost->fault[f])
+		return false;
+	if (vbhost->fault_after[f]) {
+		vbhost->fault_after[f]--;
+		return false;
+	}
+	vbhost->fault[f] = false;
+	return true;
 }
 
 /* Faults that are a message or a ring write happen now; the others are

@@ -178,6 +178,11 @@ struct vbh_host {
 	struct vbh_chan chan[VBH_CHANNELS];
 	struct vbh_gpadl gpadl[VBH_GPADLS];
 	bool fault[VBH_NFAULTS];
+	uint32_t fault_after[VBH_NFAULTS];	/* requests let through first (`fault NAME N`) */
+	/* Malformed control messages sent after each of the guest's next
+	 * flood messages (hvsim=PROFILE,flood): a burst during a resume. */
+	uint32_t flood;
+	uint64_t ic_every;		/* `icstorm MS`: heartbeat/SAMPLE period, 100 ns; 0: normal */
 	/* what happened, for tests and `status` */
 	uint64_t contacts, unloads, bad_msgs, released;
 	uint64_t closes, teardowns;	/* CLOSECHANNEL, GPADL_TEARDOWN taken */
@@ -212,6 +217,10 @@ int vbh_offer(const char *name);
 struct vbh_chan *vbh_find(const char *name);
 void vbh_send_msg(const void *msg, uint32_t size);
 void vbh_fault_inject(enum vbh_fault f);
+/* Armed for the request after the next `after` ones of its kind. */
+void vbh_fault_inject_after(enum vbh_fault f, uint32_t after);
+/* One shot of an armed fault: true when it fires now. */
+bool vbh_fault_fires(enum vbh_fault f);
 const char *vbh_fault_name(enum vbh_fault f);
 enum vbh_fault vbh_fault_by_name(const char *name);
 

@@ -1,22 +1,36 @@
 /*
  * wcache.c - the host disks' volatile write cache (wcache.h).
  *
- * An append-only log of extents: a write is copied in and acknowledged;
- * a read from the disk gets the cached sectors laid over it, oldest
- * extent first so the newest wins.  When a write does not fit, or on a
- * flush (SYNCHRONIZE CACHE, a FUA write), every extent is written back
- * oldest first and the log starts again: between two flushes a power cut
- * may lose any suffix of what was written since the last write back,
- * the way a disk's cache loses what it had not yet destaged.
+ * A log of extents: a write is copied in and acknowledged; a read from
+ * the disk gets the cached sectors laid over it.  When a write does not
+ * fit, or on a flush (SYNCHRONIZE CACHE, a FUA write), every extent is
+ * written back and the log starts again.  The write back goes in sector
+ * order, not in the order the guest wrote, as a disk's elevator does: a
+ * power cut while it runs leaves a later write on the platter and an
+ * earlier one lost, so only a flush orders writes.  A write that
+ * overlaps a cached one writes the cache back first (sector order
+ * would otherwise let the older data land last).
  */
 #include <string.h>
 
 #include "wcache.h"
 
+static bool before(const struct wcache_extent *a, const struct wcache_extent *b)
+{
+	return a->d != b->d ? (uintptr_t)a->d < (uintptr_t)b->d : a->sector < b->sector;
+}
+
 int wcache_destage(struct wcache *c)
 {
+	uint16_t order[WCACHE_EXTENTS];
+	for (unsigned i = 0; i < c->n; i++) {	/* insertion sort: n is small */
+		unsigned j = i;
+		for (; j > 0 && before(&c->ext[i], &c->ext[order[j - 1]]); j--)
+			order[j] = order[j - 1];
+		order[j] = (uint16_t)i;
+	}
 	for (unsigned i = 0; i < c->n; i++) {
-		struct wcache_extent *e = &c->ext[i];
+		struct wcache_extent *e = &c->ext[order[i]];
 		if (c->raw(e->d, e->sector, e->count, c->data + e->off) != 0)
 			return -1;	/* kept: a later flush tries again */
 	}
@@ -37,7 +51,11 @@ int wcache_write(struct wcache *c, struct vbh_disk *d, uint64_t sector, uint32_t
 			return -1;
 		return c->raw(d, sector, count, (void *)buf);
 	}
-	if (c->n == WCACHE_EXTENTS || bytes > WCACHE_BYTES - c->used)
+	bool overlap = false;
+	for (unsigned i = 0; i < c->n && !overlap; i++)
+		overlap = c->ext[i].d == d && c->ext[i].sector < sector + count &&
+			  sector < c->ext[i].sector + c->ext[i].count;
+	if (overlap || c->n == WCACHE_EXTENTS || bytes > WCACHE_BYTES - c->used)
 		if (wcache_destage(c) != 0)
 			return -1;
 	struct wcache_extent *e = &c->ext[c->n++];
@@ -51,6 +69,7 @@ int wcache_write(struct wcache *c, struct vbh_disk *d, uint64_t sector, uint32_t
 	return 0;
 }
 
+/* Extents never overlap (an overlapping write destages first). */
 void wcache_overlay(const struct wcache *c, const struct vbh_disk *d, uint64_t sector,
 		    uint32_t count, void *buf)
 {

@@ -31,7 +31,7 @@ struct wcache_extent {
 
 struct wcache {
 	uint8_t data[WCACHE_BYTES];
-	struct wcache_extent ext[WCACHE_EXTENTS];	/* oldest first */
+	struct wcache_extent ext[WCACHE_EXTENTS];	/* oldest first; none overlap */
 	unsigned n;
 	uint32_t used;			/* bytes of data[] */
 	bool through;			/* `cache off`: write-through */
@@ -46,7 +46,7 @@ int wcache_write(struct wcache *c, struct vbh_disk *d, uint64_t sector, uint32_t
 /* Lay what the cache holds of these sectors over a read from the disk. */
 void wcache_overlay(const struct wcache *c, const struct vbh_disk *d, uint64_t sector,
 		    uint32_t count, void *buf);
-/* Write every cached extent back, oldest first; 0 or -1. */
+/* Write every cached extent back, in sector order; 0 or -1. */
 int wcache_destage(struct wcache *c);
 
 #endif

@@ -118,7 +118,8 @@ def powercut(build, host, runs, log, out=print, seed=None, fill=24):
     killed at a random moment between the trigger and the power-off
     (uniform over the time a hibernation of this size took on this host,
     measured first).  The next boot must either resume the complete image
-    (its checksum equal) or boot fresh; a partial resume, a crash or a
+    (its checksum equal) or boot fresh; a partial resume, an image header
+    durable without its body (refused by its checksums), a crash or a
     hang is a failure.  Returns (resumed, fresh, failures)."""
     rnd = random.Random(seed)
     run = Run(build, log, image=IMAGES[host], cmdline=CMDLINE)
@@ -155,6 +156,11 @@ def powercut(build, host, runs, log, out=print, seed=None, fill=24):
             else:
                 resumed += 1
                 outcome = 'resumed complete image'
+        elif 'resume: refused: ' in b2.serial:
+            # Safe (the checksums caught it) but wrong: a header may only
+            # become durable after its whole body.
+            why = 'TORN: an image header without its body (%s)' % \
+                re.search(r'resume: refused: [^\r\n]*', b2.serial).group(0)
         elif RUNNING in b2.serial:
             fresh += 1
             outcome = 'fresh boot'

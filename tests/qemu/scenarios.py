@@ -322,3 +322,5 @@ import hib_scenarios        # noqa: E402  (it imports this module's helpers)
 ALL += hib_scenarios.ALL
 import campaign             # noqa: E402  (it imports this module's helpers)
 ALL += campaign.ALL
+import fault_scenarios      # noqa: E402  (it imports this module's helpers)
+ALL += fault_scenarios.ALL
