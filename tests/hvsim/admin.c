@@ -183,6 +183,20 @@ static void cmd_fault(char *arg)
 		say("fault: %s injected\n", arg);
 }
 
+/* A power cut once N more writes have reached the host's disks. */
+static void cmd_cut(char *arg)
+{
+	struct wcache *w = hvsim.wcache;
+	char *end;
+	long n = strtol(arg, &end, 10);
+	if (!w || !*arg || *end || n < 0 || n > 100000000) {
+		say("usage: cut N, N from 0 (none) to 100000000 writes; needs host disks\n");
+		return;
+	}
+	w->cut_at = n ? w->reached + (uint64_t)n : 0;
+	say("cut: %s\n", n ? "power cut armed" : "none");
+}
+
 /* Heartbeats and time samples every MS milliseconds instead of 1 s / 5 s. */
 static void cmd_icstorm(char *arg)
 {
@@ -223,8 +237,10 @@ static void cmd_disks(char *arg)
 	const struct wcache *w = hvsim.wcache;
 	if (w)
 		say("  write cache: %s; %u KiB in %u writes not on disk yet; %lu writes cached, "
-		    "%lu write backs\n", w->through ? "off (write-through)" : "on (lost at a power cut)",
-		    w->used >> 10, w->n, (unsigned long)w->cached, (unsigned long)w->destages);
+		    "%lu write backs; %lu writes reached the disks\n",
+		    w->through ? "off (write-through)" : "on (lost at a power cut)", w->used >> 10,
+		    w->n, (unsigned long)w->cached, (unsigned long)w->destages,
+		    (unsigned long)w->reached);
 }
 
 /* The host disks' volatile cache on or off (off writes back what it holds). */
@@ -290,6 +306,7 @@ static const struct {
 	{ "offer", "DEVICE", "offer a device again", cmd_offer },
 	{ "fault", "NAME [N]", "inject a fault, after N requests (fault alone lists them)",
 	  cmd_fault },
+	{ "cut", "N", "power cut once N more writes reached the disks", cmd_cut },
 	{ "icstorm", "MS|off", "heartbeats and time samples every MS ms", cmd_icstorm },
 	{ "disks", "", "the disks the SCSI controller serves", cmd_disks },
 	{ "cache", "on|off", "the host disks' volatile write cache (on at power on)", cmd_cache },

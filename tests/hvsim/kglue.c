@@ -179,6 +179,20 @@ static void k_reset(void)
 }
 
 /* Registered before hv/'s own hook, so it runs after it (hooks unwind). */
+/* `cut N`: the machine loses power right after a write reached the disk
+ * (what the cache held is lost with the host's memory); QEMU exits with
+ * status 0x7c (isa-debug-exit: (0x7c << 1) | 1 = 249). */
+#define POWER_CUT_STATUS	0x7c
+static void power_cut(void)
+{
+	kprintf("hvsim: power cut after write %lu reached the disks\n", HOST->cache.reached);
+	power_test_exit(POWER_CUT_STATUS);
+	for (;;) {		/* no isa-debug-exit: stop here all the same */
+		cli();
+		hlt();
+	}
+}
+
 static void check_at_power_off(void)
 {
 	bool sints = false;
@@ -198,6 +212,9 @@ static void check_at_power_off(void)
 		kprintf("hvsim: vmbus host: %lu heartbeats answered, %lu unloads, %lu bad messages "
 			"dropped\n", ic_heartbeats_answered(), HOST->vmbus.unloads,
 			HOST->vmbus.bad_msgs);
+	if (hvsim.wcache)
+		kprintf("hvsim: write cache: %lu writes reached the disks, %u KiB not on them at "
+			"power-off\n", HOST->cache.reached, HOST->cache.used >> 10);
 	kprintf("hvsim: %lu hypercalls, %lu messages delivered, %lu EOMs, %lu timer expiries, "
 		"%lu #GP\n", hvsim.hypercalls, hvsim.deliveries, hvsim.eoms, hvsim.timer_fires,
 		hvsim.gp_faults);
@@ -275,6 +292,7 @@ static void host_pci(void)
 {
 	if (HOST->vmbus.max_version) {
 		hvsim.wcache = &HOST->cache;
+		HOST->cache.cut = power_cut;
 		hostdisk_claim(HOST->disks, VBH_DISKS, &HOST->cache);
 	}
 }

@@ -15,6 +15,17 @@
 
 #include "wcache.h"
 
+/* A write to the disk beneath; the power may go right after it. */
+static int put(struct wcache *c, struct vbh_disk *d, uint64_t sector, uint32_t count, void *buf)
+{
+	if (c->raw(d, sector, count, buf) != 0)
+		return -1;
+	c->reached++;
+	if (c->cut_at && c->reached >= c->cut_at && c->cut)
+		c->cut();
+	return 0;
+}
+
 static bool before(const struct wcache_extent *a, const struct wcache_extent *b)
 {
 	return a->d != b->d ? (uintptr_t)a->d < (uintptr_t)b->d : a->sector < b->sector;
@@ -31,7 +42,7 @@ int wcache_destage(struct wcache *c)
 	}
 	for (unsigned i = 0; i < c->n; i++) {
 		struct wcache_extent *e = &c->ext[order[i]];
-		if (c->raw(e->d, e->sector, e->count, c->data + e->off) != 0)
+		if (put(c, e->d, e->sector, e->count, c->data + e->off) != 0)
 			return -1;	/* kept: a later flush tries again */
 	}
 	if (c->n)
@@ -49,7 +60,7 @@ int wcache_write(struct wcache *c, struct vbh_disk *d, uint64_t sector, uint32_t
 		/* Older cached data of these sectors must not land after it. */
 		if (wcache_destage(c) != 0)
 			return -1;
-		return c->raw(d, sector, count, (void *)buf);
+		return put(c, d, sector, count, (void *)buf);
 	}
 	bool overlap = false;
 	for (unsigned i = 0; i < c->n && !overlap; i++)

@@ -37,6 +37,11 @@ struct wcache {
 	bool through;			/* `cache off`: write-through */
 	wcache_raw_write raw;
 	uint64_t cached, destages;	/* writes cached, write backs */
+	uint64_t reached;		/* writes that reached the disk beneath */
+	/* A power cut at a chosen write (`cut N`): cut() runs once reached
+	 * gets to cut_at (0: never) and does not return. */
+	uint64_t cut_at;
+	void (*cut)(void);
 };
 
 /* Keep a write in the cache (making room first); 0 or -1 (a write back

@@ -113,43 +113,77 @@ def soak(build, host, cycles, log, out=print, newvm_every=10):
     return verified, failed, hib_s, res_ms
 
 
-def powercut(build, host, runs, log, out=print, seed=None, fill=24):
-    """runs power cuts: a fresh VM builds state, hibernates, and QEMU is
-    killed at a random moment between the trigger and the power-off
-    (uniform over the time a hibernation of this size took on this host,
-    measured first).  The next boot must either resume the complete image
-    (its checksum equal) or boot fresh; a partial resume, an image header
-    durable without its body (refused by its checksums), a crash or a
-    hang is a failure.  Returns (resumed, fresh, failures)."""
+REACHED = re.compile(r'(\d+) writes reached the disks')
+
+
+def powercut(build, host, runs, log, out=print, seed=None, fill=24, pick_write=None):
+    """runs power cuts: a fresh VM builds state, hibernates, and the power
+    goes at a random moment between the trigger and the power-off: QEMU
+    killed after a delay drawn uniformly over the time from `hibernate` to
+    `powering off` that a first, measuring run took on this host.  On hvsim
+    every second run cuts at a disk write instead: the host's `cut K`, K
+    drawn from the writes that reached its disks in the measuring run, so
+    the power goes in the middle of a write back of its volatile cache.
+    The next boot must either resume the complete image (its checksum
+    equal) or boot fresh; a partial resume, an image header durable
+    without its body (refused by its checksums), a crash or a hang is a
+    failure.  pick_write(writes) chooses K instead of chance.
+    Returns (resumed, fresh, failures)."""
     rnd = random.Random(seed)
     run = Run(build, log, image=IMAGES[host], cmdline=CMDLINE)
+    hv = host == 'hvsim'
     resumed, fresh, failed = 0, 0, []
     pre = [('wait', RUNNING)] + hs.mutate(3, 'cut', fill)
-    # How long a hibernation takes here, trigger to QEMU's exit.
+    before = [('admin', 'disks\r'), ('wait2', 'writes reached the disks')] if hv else []
+    # How long a hibernation takes here, and how many disk writes it makes.
     disk = run.copy('measure')
-    b = run.boot(pre + [('type', 'hibernate\r')], disk=disk)
-    if b.rc is None or POWERED_OFF not in b.serial:
+    b = run.boot(pre + before + [('type', 'hibernate\r'), ('wait', POWERED_OFF)], disk=disk,
+                 com2=hv)
+    typed = [t for t, s in b.events if s == ('type', 'hibernate\r')]
+    # (QEMU may be gone before the harness has looked at the line)
+    off = [t for t, s in b.events if s == ('wait', POWERED_OFF)] or \
+        ([b.seconds] if POWERED_OFF in b.serial else [])
+    if b.rc is None or not typed or not off:
         run.finish()
         return 0, 0, ['the measuring hibernation did not power off']
-    span = b.seconds - [t for t, s in b.events if s == ('type', 'hibernate\r')][0]
+    span = off[0] - typed[0]
+    writes = 0
+    if hv:
+        r1, r2 = REACHED.findall(b.com2), REACHED.findall(b.serial)
+        writes = int(r2[-1]) - int(r1[0]) if r1 and r2 else 0
+        if writes < 2:
+            run.finish()
+            return 0, 0, ['the measuring hibernation wrote %d times to the disks' % writes]
     for n in range(1, runs + 1):
         disk = run.copy('cut')
-        delay = rnd.uniform(0, span)
-        b = run.boot(pre + [('type', 'hibernate\r'), ('sleep', delay), ('kill',)], disk=disk)
+        if hv and n % 2 == 0:
+            k = pick_write(writes) if pick_write else rnd.randint(1, writes)
+            where = 'write %d of %d' % (k, writes)
+            steps = pre + [('admin', 'cut %d\r' % k), ('wait2', 'power cut armed'),
+                           ('type', 'hibernate\r')]
+        else:
+            delay = rnd.uniform(0, span)
+            where = '%.2f of %.2f s' % (delay, span)
+            steps = pre + [('type', 'hibernate\r'), ('sleep', delay), ('kill',)]
+        b = run.boot(steps, disk=disk, com2=hv)
         c = state(b)
         want = c[-1] if c else None
         # How far it got when the cut came.
         stage = 'before writing'
         for key, name in (('hibernate: writing ', 'writing'), ('hibernate: image written', 'written'),
-                          (POWERED_OFF, 'powered off')):
+                          (POWERED_OFF, 'powering off')):
             if key in b.serial:
                 stage = name
-        if not any(s == ('kill',) for _, s in b.events):
+        if 'hvsim: power cut after write' in b.serial:
+            pass
+        elif hv and n % 2 == 0:
+            stage = 'no cut: powered off first'
+        elif not any(s == ('kill',) for _, s in b.events):
             stage = 'after power-off'       # it was off before the cut came
         b2 = run.boot([('wait', 'gpt: %s' % PART[host]), ('sleep', 3), ('type', 'check\r'),
                        ('wait', 'check: '), ('type', 'exit 0\r')], disk=disk)
         got = state(b2)
-        why = None
+        why = outcome = None
         if 'resume: resumed: ' in b2.serial:
             if not got or got[0] != want:
                 why = 'PARTIAL: resumed state %r, at hibernation %r' % (got[:1], want)
@@ -172,12 +206,12 @@ def powercut(build, host, runs, log, out=print, seed=None, fill=24):
             if not why and bad in b2.serial:
                 why = '%r after %s' % (bad.strip(), outcome)
         if why:
-            failed.append('run %d (cut %.2f s after the trigger, %s): %s' % (n, delay, stage, why))
-            say(out, 'powercut: %s run %d/%d: cut %.2f s after the trigger (%s): FAILED: %s' %
-                (host, n, runs, delay, stage, why))
+            failed.append('run %d (cut at %s, %s): %s' % (n, where, stage, why))
+            say(out, 'powercut: %s run %d/%d: cut at %s (%s): FAILED: %s' %
+                (host, n, runs, where, stage, why))
         else:
-            say(out, 'powercut: %s run %d/%d: cut %.2f s after the trigger (%s): %s' %
-                (host, n, runs, delay, stage, outcome))
+            say(out, 'powercut: %s run %d/%d: cut at %s (%s): %s' %
+                (host, n, runs, where, stage, outcome))
     run.finish()
     return resumed, fresh, failed
 
@@ -194,11 +228,15 @@ def short_soak(build, log):
 
 def short_powercut(build, log):
     """Two power cuts on each host (storvsc behind a volatile write
-    cache on hvsim): never a partial resume, a crash or a hang."""
+    cache on hvsim): never a partial resume, a torn image, a crash or a
+    hang.  hvsim's second cut comes just before the last write a
+    hibernation makes reaches the disk: in the write back of the final
+    flush, where a header written before its body was flushed would be
+    on the disk without it."""
     problems = []
     for host in ('qemu', 'hvsim'):
         r, f, failed = powercut(build, host, 2, '%s.%s' % (log, host), out=lambda s: None,
-                                seed=11)
+                                seed=11, pick_write=lambda w: w - 1)
         problems += ['%s: %s' % (host, p) for p in failed]
         if r + f + len(failed) != 2:
             problems.append('%s: %d runs ended, 2 expected' % (host, r + f + len(failed)))

@@ -198,6 +198,35 @@ static void write_through_when_off(void **state)
 	assert_int_equal(platter[512], 6);
 }
 
+static jmp_buf cut_jmp;
+
+static void cut(void)
+{
+	longjmp(cut_jmp, 1);
+}
+
+/* `cut N`: the power goes right after the Nth write reaches the disk, in
+ * the middle of a write back; what was still cached is lost. */
+static void cut_after_the_nth_write(void **state)
+{
+	(void)state;
+	uint8_t b[512];
+	c.cut = cut;
+	for (unsigned i = 0; i < 3; i++) {
+		fill(b, sizeof(b), (uint8_t)(0x10 + i));
+		assert_int_equal(wcache_write(&c, &disk, 30 - 10 * i, 1, b), 0);
+	}
+	c.cut_at = c.reached + 2;
+	if (setjmp(cut_jmp) == 0) {
+		wcache_destage(&c);
+		fail_msg("no power cut");
+	}
+	assert_int_equal(c.reached, 2);
+	assert_int_equal(platter[10 * 512], 0x12);	/* sector order: 10, 20 made it */
+	assert_int_equal(platter[20 * 512], 0x11);
+	assert_int_equal(platter[30 * 512], 0);		/* written first, lost */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +238,7 @@ int main(void)
 		cmocka_unit_test_setup(extent_table_full, setup),
 		cmocka_unit_test_setup(failed_write_back_keeps_the_data, setup),
 		cmocka_unit_test_setup(write_through_when_off, setup),
+		cmocka_unit_test_setup(cut_after_the_nth_write, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
