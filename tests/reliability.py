@@ -25,6 +25,18 @@ def median(xs, fmt):
     return fmt % statistics.median(xs) if xs else '-'
 
 
+def outcomes(what, hosts, results, errors):
+    """(host, result) of each host that ran; a harness error is reported
+    and counted in errors[0]."""
+    for h in hosts:
+        r = results[h]
+        if isinstance(r, Exception):
+            print('%s: %s: harness error: %r' % (what, h, r))
+            errors[0] += 1
+        else:
+            yield h, r
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('what', choices=('soak', 'powercut'))
@@ -68,17 +80,12 @@ def main():
     for t in threads:
         t.join()
     minutes = (time.monotonic() - start) / 60
+    errors = [0]
     bad = 0
     if args.what == 'soak':
         total = ok = 0
         hib, res = [], []
-        for h in hosts:
-            r = results[h]
-            if isinstance(r, Exception):
-                print('soak: %s: harness error: %r' % (h, r))
-                bad += 1
-                continue
-            v, failed, hs, rs = r
+        for h, (v, failed, hs, rs) in outcomes('soak', hosts, results, errors):
             total += args.cycles
             ok += v
             hib += hs
@@ -91,15 +98,9 @@ def main():
         print('soak: %d of %d verified, %d failed; median hibernate %s, resume %s after loader '
               'entry (%.1f min)' % (ok, total, total - ok, median(hib, '%.2f s'),
                                     median(res, '%d ms'), minutes))
-        return 1 if bad or ok != total else 0
+        return 1 if bad or errors[0] or ok != total else 0
     n = r_all = f_all = 0
-    for h in hosts:
-        r = results[h]
-        if isinstance(r, Exception):
-            print('powercut: %s: harness error: %r' % (h, r))
-            bad += 1
-            continue
-        resumed, fresh, failed = r
+    for h, (resumed, fresh, failed) in outcomes('powercut', hosts, results, errors):
         for f in failed:
             print('powercut: %s: failure: %s' % (h, f))
         print('powercut: %s: %d runs, %d resumed complete, %d fresh, %d failed' %
@@ -110,7 +111,7 @@ def main():
         bad += len(failed)
     print('powercut: %d runs, %d resumed complete, %d fresh, %d partial or failed (%.1f min)' %
           (n, r_all, f_all, n - r_all - f_all, minutes))
-    return 1 if bad or r_all + f_all != n else 0
+    return 1 if bad or errors[0] or r_all + f_all != n else 0
 
 
 if __name__ == '__main__':
