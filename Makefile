@@ -53,7 +53,9 @@ KOBJ_COMMON += $(SNAP_SRC:%.c=$(BUILD)/%.o) $(BUILD)/deps/lz4.o
 KOBJ    := $(KOBJ_COMMON) $(BUILD)/hv/seam_hw.o
 # (the KTEST self-tests only in the plain kernel: the hvsim scenarios pin their
 # KTAP numbers)
-KOBJ    += $(BUILD)/snapshot/ktest_image.o $(BUILD)/kernel/ktest_kstack.o
+KTEST_OBJ := $(BUILD)/snapshot/ktest_image.o $(BUILD)/snapshot/ktest_restore.o \
+	$(BUILD)/kernel/ktest_kstack.o
+KOBJ    += $(KTEST_OBJ)
 SIMSRC  := $(HVSIM) tests/hvsim/kglue.c tests/hvsim/vmbus_host.c tests/hvsim/vmbus_hring.c \
 	tests/hvsim/ic_host.c tests/hvsim/admin.c \
 	tests/hvsim/balloon_host.c tests/hvsim/kbd_host.c tests/hvsim/kvp_host.c tests/hvsim/admin_dev.c \
@@ -360,7 +362,8 @@ DEPS_INC  := $(BUILD)/deps/include
 LZ4_KFLAGS := -DLZ4_FREESTANDING=1 -DLZ4_memcpy=__builtin_memcpy \
 	-DLZ4_memmove=__builtin_memmove -DLZ4_memset=__builtin_memset \
 	-DLZ4_STATIC_LINKING_ONLY_DISABLE_MEMORY_ALLOCATION
-SNAP_KOBJ := $(SNAP_SRC:%.c=$(BUILD)/%.o) $(BUILD)/snapshot/ktest_image.o
+SNAP_KOBJ := $(SNAP_SRC:%.c=$(BUILD)/%.o) $(BUILD)/snapshot/ktest_image.o \
+	$(BUILD)/snapshot/ktest_restore.o
 # The pure files, shared by the kernel, the host tests and the fuzz harness.
 SNAP_HOST := snapshot/image_csum.c snapshot/image_write.c snapshot/image_check.c \
 	snapshot/image_read.c

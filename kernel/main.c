@@ -131,6 +131,9 @@ static const struct {
 	{ "kstack", crash_stack, true },
 	{ "irqstack", crash_irqstack, false },
 	{ "pfstack", crash_pfstack, false },
+	/* Taken by the layer it concerns: a resume whose pass 2 tries to
+	 * write outside its plan (snapshot/restore.c). */
+	{ "resume-plan", NULL, false },
 };
 
 /* The crash asked for, if it belongs on the stack we are on (on_main:
@@ -139,7 +142,7 @@ __attribute__((noinline)) static void deliberate_crash(const char *what, bool on
 {
 	for (size_t i = 0; i < ARRAY_SIZE(crashes); i++) {
 		if (strcmp(crashes[i].name, what) == 0) {
-			if (crashes[i].on_main != on_main)
+			if (crashes[i].on_main != on_main || !crashes[i].fn)
 				return;
 			kprintf("crash: triggering '%s' as asked\n", what);
 			crashes[i].fn();
@@ -148,7 +151,7 @@ __attribute__((noinline)) static void deliberate_crash(const char *what, bool on
 	}
 	if (!on_main)
 		kprintf("crash: unknown crash=%s (pf, ud, panic, stack, smash, kstack, irqstack, "
-			"pfstack); ignored\n", what);
+			"pfstack, resume-plan); ignored\n", what);
 }
 
 /* What the command-line parser rejected, one line each. */
