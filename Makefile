@@ -41,7 +41,7 @@ ECFLAGS := -std=gnu11 -O2 $(WARN) -fpic -ffreestanding -fno-stack-protector \
 # the real kernel, the hvsim test kernel and the host tests.
 HV_GUEST := $(filter-out hv/seam_hw.c,$(wildcard hv/*.c))
 HVSIM    := tests/hvsim/core.c tests/hvsim/synic.c tests/hvsim/timers.c tests/hvsim/seam.c
-KSRC    := $(wildcard kernel/*.c) $(HV_GUEST) $(wildcard vmbus/*.c) $(wildcard drivers/*.c) $(wildcard app/*.c)
+KSRC    := $(filter-out kernel/ktest_%.c,$(wildcard kernel/*.c)) $(HV_GUEST) $(wildcard vmbus/*.c) $(wildcard drivers/*.c) $(wildcard app/*.c)
 KASM    := $(wildcard kernel/*.S) $(wildcard hv/*.S) $(wildcard snapshot/*.S)
 KOBJ_COMMON := $(KSRC:%.c=$(BUILD)/%.o) $(KASM:%.S=$(BUILD)/%.o) $(BUILD)/font.o
 # snapshot/ and Debian's LZ4 with the kernel's flags (issue 10; rules
@@ -51,9 +51,11 @@ KOBJ_COMMON += $(SNAP_SRC:%.c=$(BUILD)/%.o) $(BUILD)/deps/lz4.o
 # The real kernel reaches the hypervisor through the instructions; the
 # hvsim test kernel through the emulated host (tests/hvsim).
 KOBJ    := $(KOBJ_COMMON) $(BUILD)/hv/seam_hw.o
-# (its self-test only in the plain kernel: the hvsim scenarios pin their
+# (the KTEST self-tests only in the plain kernel: the hvsim scenarios pin their
 # KTAP numbers)
-KOBJ    += $(BUILD)/snapshot/ktest_image.o
+KTEST_OBJ := $(BUILD)/snapshot/ktest_image.o $(BUILD)/snapshot/ktest_restore.o \
+	$(BUILD)/kernel/ktest_kstack.o
+KOBJ    += $(KTEST_OBJ)
 SIMSRC  := $(HVSIM) tests/hvsim/kglue.c tests/hvsim/vmbus_host.c tests/hvsim/vmbus_hring.c \
 	tests/hvsim/ic_host.c tests/hvsim/admin.c \
 	tests/hvsim/balloon_host.c tests/hvsim/kbd_host.c tests/hvsim/kvp_host.c tests/hvsim/admin_dev.c \
@@ -373,7 +375,8 @@ DEPS_INC  := $(BUILD)/deps/include
 LZ4_KFLAGS := -DLZ4_FREESTANDING=1 -DLZ4_memcpy=__builtin_memcpy \
 	-DLZ4_memmove=__builtin_memmove -DLZ4_memset=__builtin_memset \
 	-DLZ4_STATIC_LINKING_ONLY_DISABLE_MEMORY_ALLOCATION
-SNAP_KOBJ := $(SNAP_SRC:%.c=$(BUILD)/%.o) $(BUILD)/snapshot/ktest_image.o
+SNAP_KOBJ := $(SNAP_SRC:%.c=$(BUILD)/%.o) $(BUILD)/snapshot/ktest_image.o \
+	$(BUILD)/snapshot/ktest_restore.o
 # The pure files, shared by the kernel, the host tests and the fuzz harness.
 SNAP_HOST := snapshot/image_csum.c snapshot/image_write.c snapshot/image_check.c \
 	snapshot/image_read.c

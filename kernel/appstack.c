@@ -1,12 +1,12 @@
 /*
  * appstack.c - the stack the application (and the self-tests) run on.
  *
- * The boot stack is 64 KiB in the kernel's .bss with nothing below it but
- * other kernel data.  The application gets a stack of the size a C
- * programmer expects (1 MiB, or the kernel option stack=SIZE) in owned
- * frames, with one unmapped guard page below it: running off the end
- * faults there (on the #PF interrupt stack, gdt.c) and trap.c reports a
- * stack overflow instead of corrupting whatever lies below.
+ * The kernel's main stack is 64 KiB (kstack.c).  The application gets a
+ * stack of the size a C programmer expects (1 MiB, or the kernel option
+ * stack=SIZE) in owned frames, with one unmapped guard page below it:
+ * running off the end faults there (on the #PF interrupt stack, gdt.c)
+ * and trap.c reports a stack overflow instead of corrupting whatever
+ * lies below.
  *
  * The guard frame is volatile: it holds nothing and is never mapped, so
  * a hibernation image must not try to read it.

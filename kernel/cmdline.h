@@ -24,7 +24,7 @@ struct kopts {
 	bool selftest;		/* run the in-kernel KTAP self-tests */
 	bool acpidump;		/* hex-dump the DSDT on the console */
 	bool nofb;		/* no framebuffer console */
-	char crash[CMDLINE_VALUE_MAX];	/* deliberate crash: pf, ud, panic */
+	char crash[CMDLINE_VALUE_MAX];	/* deliberate crash: pf, ud, panic, ... (main.c) */
 	char hz[CMDLINE_VALUE_MAX];	/* tick rate */
 	char hvsim[CMDLINE_VALUE_MAX];	/* test image: emulated host profile */
 	char stack[CMDLINE_VALUE_MAX];	/* application stack size */

@@ -9,7 +9,7 @@ _start:
 	shlq	$32, %rdx
 	orq	%rdx, %rax
 	movq	%rax, kernel_entry_tsc(%rip)
-	leaq	boot_stack_top(%rip), %rsp
+	movq	kstack_main_top(%rip), %rsp	/* kstack.c */
 	xorl	%ebp, %ebp
 	call	kmain
 1:	cli
@@ -22,18 +22,11 @@ _start:
 kernel_entry_tsc:
 	.quad	0
 
-	.bss
-	.balign 16
-	.globl boot_stack, boot_stack_top
-boot_stack:
-	.skip	64 * 1024
-boot_stack_top:
-
 /*
  * void call_on_stack(void (*fn)(void), uint64_t top)  (appstack.c)
  * Run fn on another stack.  The frame pointer chain continues through
  * this frame, so a backtrace from fn reaches kmain (trap.c allows the one
- * step from the application's stack back to the boot stack).
+ * step from the application's stack back to the main stack).
  */
 	.text
 	.globl call_on_stack

@@ -8,6 +8,7 @@
  * red zone, and an interrupt pushed on the interrupted stack would clobber it.
  * #PF gets IST_PF: a stack overflow into a guard page faults with the stack
  * pointer in the guard page, where the CPU could not push the fault frame.
+ * The stacks, and the guard page below each, are kstack.c's.
  */
 #include "trap.h"
 
@@ -16,7 +17,6 @@
 #define GDT_KCODE	0x08
 #define GDT_KDATA	0x10
 #define GDT_TSS		0x18
-#define IST_STACK	(16 * 1024)
 
 struct tss {
 	uint32_t reserved0;
@@ -30,7 +30,6 @@ struct tss {
 _Static_assert(sizeof(struct tss) == 104, "64-bit TSS (SDM 3A fig. 8-11)");
 
 static struct tss tss;
-static uint8_t ist_stacks[IST_COUNT][IST_STACK] __attribute__((aligned(16)));
 
 /* Access byte and flags of the flat segments (SDM 3A 3.4.5). */
 #define SEG_CODE64	0x00209a0000000000ull	/* P, S, code, R, L */
@@ -44,12 +43,6 @@ struct __attribute__((packed)) dtr {
 	uint64_t base;
 };
 
-void gdt_ist_range(uint64_t *base, uint64_t *len)
-{
-	*base = (uint64_t)ist_stacks;
-	*len = sizeof(ist_stacks);
-}
-
 void gdt_init(void)
 {
 	uint64_t base = (uint64_t)&tss;
@@ -58,7 +51,7 @@ void gdt_init(void)
 	memset(&tss, 0, sizeof(tss));
 	/* IST numbers start at 1 (SDM 3A 6.14.5); tss.ist[0] is IST1. */
 	for (int i = 0; i < IST_COUNT; i++)
-		tss.ist[i] = (uint64_t)&ist_stacks[i][IST_STACK];
+		tss.ist[i] = kstack_top(kstack_get(i + 1));
 	tss.iomap_base = sizeof(tss);	/* no I/O bitmap */
 
 	gdt[0] = 0;

@@ -24,7 +24,6 @@
 
 /* entry.S, linker.ld */
 extern uint64_t kernel_entry_tsc;
-extern char boot_stack[], boot_stack_top[];
 extern char __kernel_start[], __text_end[], __rodata_end[], __kernel_end[];
 
 /* main.c */

@@ -67,6 +67,39 @@ static void crash_stack(void)
 	crash_recurse(0);
 }
 
+/* The same recursion on the interrupt stack (kstack.c), from an
+ * interrupt sent to this CPU. */
+static void recurse_in_irq(struct trap_frame *f, void *ctx)
+{
+	(void)f;
+	(void)ctx;
+	crash_recurse(0);
+}
+
+static void crash_irqstack(void)
+{
+	lapic_self_ipi(irq_alloc_vector(recurse_in_irq, NULL));
+	for (;;)
+		cpu_idle();
+}
+
+/* And on the #PF stack: a page fault whose first hook recurses.  The
+ * hook unhooks itself, so the fault in the #PF stack's guard page goes
+ * to trap.c. */
+static bool recurse_in_pf(struct trap_frame *f)
+{
+	(void)f;
+	trap_pf_hook = NULL;
+	crash_recurse(0);
+	return false;
+}
+
+static void crash_pfstack(void)
+{
+	trap_pf_hook = recurse_in_pf;
+	crash_pf();
+}
+
 /* A frame written past its buffer: the stack protector must catch it
  * when the function returns.  The index goes through a volatile so the
  * compiler cannot see the overflow. */
@@ -88,24 +121,37 @@ static void crash_smash(void)
 static const struct {
 	const char *name;
 	void (*fn)(void);
+	bool on_main;		/* on kmain's stack, before the application's */
 } crashes[] = {
-	{ "pf", crash_pf },
-	{ "ud", crash_ud },
-	{ "panic", crash_panic },
-	{ "stack", crash_stack },
-	{ "smash", crash_smash },
+	{ "pf", crash_pf, false },
+	{ "ud", crash_ud, false },
+	{ "panic", crash_panic, false },
+	{ "stack", crash_stack, false },
+	{ "smash", crash_smash, false },
+	{ "kstack", crash_stack, true },
+	{ "irqstack", crash_irqstack, false },
+	{ "pfstack", crash_pfstack, false },
+	/* Taken by the layer it concerns: a resume whose pass 2 tries to
+	 * write outside its plan (snapshot/restore.c). */
+	{ "resume-plan", NULL, false },
 };
 
-__attribute__((noinline)) static void deliberate_crash(const char *what)
+/* The crash asked for, if it belongs on the stack we are on (on_main:
+ * kmain's; else the application's, where an unknown name is reported). */
+__attribute__((noinline)) static void deliberate_crash(const char *what, bool on_main)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(crashes); i++) {
 		if (strcmp(crashes[i].name, what) == 0) {
+			if (crashes[i].on_main != on_main || !crashes[i].fn)
+				return;
 			kprintf("crash: triggering '%s' as asked\n", what);
 			crashes[i].fn();
 			return;
 		}
 	}
-	kprintf("crash: unknown crash=%s (pf, ud, panic, stack, smash); ignored\n", what);
+	if (!on_main)
+		kprintf("crash: unknown crash=%s (pf, ud, panic, stack, smash, kstack, irqstack, "
+			"pfstack, resume-plan); ignored\n", what);
 }
 
 /* What the command-line parser rejected, one line each. */
@@ -130,7 +176,7 @@ static void cmdline_report(const struct kopts *o)
 static void app_start(void)
 {
 	if (kopts.crash[0])
-		deliberate_crash(kopts.crash);
+		deliberate_crash(kopts.crash, false);
 	if (kopts.selftest)
 		selftest_run();
 	exit(app_main(kopts.argc, kopts.argv));
@@ -184,6 +230,7 @@ void kmain(struct bootinfo *bi)
 	cpu_init();
 	mem_init();
 	paging_init();
+	kstack_guard_init();
 	mem_release_loader();
 	kprintf("mem: %lu MiB usable, kernel %lu KiB, %lu MiB free\n",
 		mem_usable_bytes / MiB,
@@ -220,6 +267,8 @@ void kmain(struct bootinfo *bi)
 		kernel_ns / 1000000, loader_ns / 1000000,
 		tsc_to_ns(rdtsc() - bootinfo.tsc_loader_entry) / 1000000);
 
+	if (kopts.crash[0])
+		deliberate_crash(kopts.crash, true);
 	appstack_run(app_start);
 	panic("app_start returned");
 }

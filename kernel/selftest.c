@@ -162,7 +162,7 @@ __attribute__((noinline)) static uint64_t use_stack(unsigned depth)
 }
 
 /* The application's stack (appstack.c): 1 MiB by default, and this code
- * runs on it; 768 KiB of recursion would wreck a 64 KiB boot stack. */
+ * runs on it; 768 KiB of recursion would overflow the 64 KiB main stack. */
 static bool t_app_stack(void)
 {
 	uint64_t rsp;

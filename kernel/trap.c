@@ -111,7 +111,7 @@ static void backtrace_walk(uint64_t rbp, int max, int first)
 		ksnprintf(prefix, sizeof(prefix), "  #%d ", i);
 		print_sym(prefix, ret);
 		/* Stacks grow down: callers are higher.  The one exception is
-		 * the step from the application's stack to the boot stack. */
+		 * the step from the application's stack to the main stack. */
 		if (next <= rbp && !(appstack_contains(rbp) && !appstack_contains(next)))
 			break;
 		rbp = next;
@@ -124,6 +124,28 @@ void backtrace_from(uint64_t rbp, int max)
 	backtrace_walk(rbp, max, 0);
 }
 
+/* A fault in a guard page (kstack.c, appstack.c): say which stack ran
+ * out.  A #PF has the address in CR2; a #DF the stack pointer it could
+ * not push at. */
+static void say_stack_overflow(const struct trap_frame *f)
+{
+	uint64_t at;
+	if (f->vector == VEC_PF)
+		at = read_cr2();
+	else if (f->vector == VEC_DF)
+		at = f->rsp - 8;
+	else
+		return;
+	const struct kstack *k = kstack_guard_hit(at);
+	if (k)
+		kprintf("trap: stack overflow: kernel stack '%s' (%lu KiB) exhausted (the fault is "
+			"in the guard page below it)\n", k->name, k->size >> 10);
+	else if (appstack_guard_hit(at))
+		kprintf("trap: stack overflow: the application's stack of %lu KiB is exhausted "
+			"(the fault is in the guard page below it); the kernel option "
+			"stack=SIZE makes it larger\n", appstack_size() >> 10);
+}
+
 static void trap_fatal(struct trap_frame *f) noreturn;
 static void trap_fatal(struct trap_frame *f)
 {
@@ -131,16 +153,14 @@ static void trap_fatal(struct trap_frame *f)
 								  : "exception";
 	if (fatal_depth++) {
 		kprintf("trap: exception %lu while handling an exception; halting\n", f->vector);
+		say_stack_overflow(f);
 		if (kopts.test)
 			power_test_exit(0x7e);
 		for (;;)
 			hlt();
 	}
 	kprintf("\ntrap: %s (vector %lu) error 0x%lx\n", name, f->vector, f->error);
-	if (f->vector == VEC_PF && appstack_guard_hit(read_cr2()))
-		kprintf("trap: stack overflow: the application's stack of %lu KiB is exhausted "
-			"(the fault is in the guard page below it); the kernel option "
-			"stack=SIZE makes it larger\n", appstack_size() >> 10);
+	say_stack_overflow(f);
 	print_sym("  rip ", f->rip);
 	kprintf("  cs %04lx rflags %016lx rsp %016lx ss %04lx\n", f->cs, f->rflags, f->rsp, f->ss);
 	kprintf("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);

@@ -40,10 +40,25 @@ typedef void (*trap_handler)(struct trap_frame *f, void *ctx);
 #define IST_PF		5	/* a stack overflow faults on the stack itself */
 #define IST_COUNT	5
 
+/* kstack.c: the kernel's stacks, each above an unmapped guard page.  Ids
+ * are the IST slots, and KSTACK_MAIN (kmain's stack). */
+#define KSTACK_MAIN	0
+#define KSTACK_COUNT	(IST_COUNT + 1)
+struct kstack {
+	const char *name;	/* "main", "#DF", "NMI", "#MC", "irq", "#PF" */
+	uint8_t *guard;		/* the page below the stack */
+	uint64_t size;		/* the stack: [guard + 4 KiB, + size) */
+};
+const struct kstack *kstack_get(int id);	/* NULL for an unknown id */
+uint64_t kstack_base(const struct kstack *k);
+uint64_t kstack_top(const struct kstack *k);
+/* The stack whose guard page holds addr, or NULL. */
+const struct kstack *kstack_guard_hit(uint64_t addr);
+/* After paging_init: unmap the guard pages and make their frames volatile. */
+void kstack_guard_init(void);
+
 /* gdt.c */
 void gdt_init(void);
-/* The interrupt stacks' memory (what the CPU writes on every interrupt). */
-void gdt_ist_range(uint64_t *base, uint64_t *len);
 
 /* idt.c: the handler table trap_dispatch reads. */
 struct vec_handler {

@@ -235,10 +235,11 @@ void cow_start(struct cow *c)
 		}
 	}
 	/* The CPU pushes every interrupt and fault frame on these. */
-	uint64_t ist, ist_len;
-	gdt_ist_range(&ist, &ist_len);
-	for (uint64_t pa = ALIGN_DOWN(ist, PAGE_SIZE); pa < ist + ist_len; pa += PAGE_SIZE)
-		shadow(c, pa >> FRAME_SHIFT);
+	for (int i = 1; i <= IST_COUNT; i++) {
+		const struct kstack *k = kstack_get(i);
+		for (uint64_t pa = kstack_base(k); pa < kstack_top(k); pa += PAGE_SIZE)
+			shadow(c, pa >> FRAME_SHIFT);
+	}
 
 	c->old_cr3 = read_cr3();
 	uint64_t root = clone_entry(c, c->old_cr3 | PTE_P, LEVEL_PML4 + 1);

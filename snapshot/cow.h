@@ -18,7 +18,7 @@
  * or memory allocated after the instant.
  *
  * Everything cow_start() and the hook touch is volatile and allocated by
- * cow_prepare() beforehand; the interrupt stacks (gdt.c) are copied at
+ * cow_prepare() beforehand; the interrupt stacks (kstack.c) are copied at
  * the instant so that the CPU can push exception frames on them.  When the
  * shadow pool runs out, the hook lets the write through and marks the copy
  * torn: the image must then not be written (cow_torn()).

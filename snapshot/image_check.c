@@ -53,6 +53,8 @@ static const struct {
 	[IMG_R_MEMORY] = { "not enough memory to read it", IMG_C_KEEP,
 		"give the VM more memory" },
 	[IMG_R_RESTORE] = { "restore failed", IMG_C_KEEP, "" },
+	[IMG_R_PLAN] = { "write outside the plan", IMG_C_KEEP,
+		"the fault is this kernel's resume plan, not the image" },
 };
 
 static const char *const notes[] = {

@@ -47,6 +47,7 @@ enum img_reason {
 	IMG_R_BODY_CSUM,
 	IMG_R_MEMORY,		/* the caller's buffers do not fit this image */
 	IMG_R_RESTORE,		/* the caller's page callback failed */
+	IMG_R_PLAN,		/* the restore would write outside its plan (restore.c) */
 	IMG_NREASONS
 };
 

@@ -163,7 +163,7 @@ static enum img_reason deliver(struct img_reader *r, const uint8_t *data,
 				return IMG_R_RESTORE;
 		}
 	}
-	return IMG_OK;
+	return r->delivered && r->delivered(ctx) != 0 ? IMG_R_RESTORE : IMG_OK;
 }
 
 static enum img_reason walk(struct img_reader *r, int pass, img_page_fn page, void *ctx)

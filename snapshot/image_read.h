@@ -42,6 +42,11 @@ struct img_reader {
 	uint8_t *targets;		/* nframes bits: pass 1 sets the image's PFNs */
 	/* Called with bytes read so far in this pass; may be NULL. */
 	void (*progress)(void *ctx, uint64_t done, uint64_t total);
+	/* Pass 2, may be NULL: called with the page callback's ctx after the
+	 * pages of each record; the data handed to the page callback since
+	 * the last call stays valid until this returns.  Non-zero stops the
+	 * pass (IMG_R_RESTORE). */
+	int (*delivered)(void *ctx);
 	/* Internal. */
 	uint64_t win_off, win_len, pos;
 	int hashing;

@@ -30,6 +30,10 @@ struct snap_cpu *snap_context(void);
  * was, and it boots on fresh). */
 enum img_reason snap_restore(struct blk_dev *d, const struct img_header *h);
 
+/* After snap_restore refused with IMG_R_PLAN: the address of the frame
+ * written (or about to be) outside the plan. */
+uint64_t snap_restore_outside(void);
+
 /* Zero the header area and flush: 0, or the device's status. */
 int snap_invalidate(struct blk_dev *d);
 

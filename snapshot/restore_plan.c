@@ -5,6 +5,8 @@
  * from the top, so neither search depends on the other's result.  Staging
  * frames are not targets, so loading a page directly never lands on one,
  * and the moves are independent of each other: any order is right.
+ * restore_plan_check does not trust any of this: it checks a plan's
+ * result against its inputs alone.
  */
 #include "restore_plan.h"
 
@@ -81,4 +83,54 @@ uint64_t restore_plan_dest(const struct restore_plan *p, uint64_t pfn)
 	if (lo < p->nmoves && p->moves[lo].target == pfn)
 		return p->moves[lo].staging;
 	return RESTORE_NOWHERE;		/* not planned: the target set changed */
+}
+
+void restore_plan_loads(const struct restore_plan *p, uint8_t *bm)
+{
+	for (uint64_t i = 0; i < BITMAP_BYTES(p->nframes); i++)
+		bm[i] = p->target[i] & p->free[i];
+	for (uint64_t i = 0; i < p->nmoves; i++)
+		bm_set(bm, p->moves[i].staging);
+}
+
+/* Is f one of the (increasing) staging frames? */
+static int is_staging(const struct restore_plan *p, uint64_t f)
+{
+	uint64_t lo = 0, hi = p->nmoves;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (p->moves[mid].staging < f)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < p->nmoves && p->moves[lo].staging == f;
+}
+
+uint64_t restore_plan_check(const struct restore_plan *p)
+{
+	for (uint64_t i = 0; i < p->nmoves; i++) {
+		const struct restore_move *m = &p->moves[i];
+		if (m->target >= p->nframes || !collides(p, m->target) ||
+		    (i && m->target <= m[-1].target))
+			return m->target;	/* free, not a target, or twice */
+		if (m->staging >= p->nframes || !spare(p, m->staging) ||
+		    (i && m->staging <= m[-1].staging))
+			return m->staging;	/* in use, a target, or taken twice */
+	}
+	/* Distinct colliding targets: all of them, if as many as collide. */
+	uint64_t collide, nspare;
+	restore_plan_count(p, &collide, &nspare);
+	for (uint64_t t = 0; collide != p->nmoves && t < p->nframes; t++)
+		if (collides(p, t) && restore_plan_dest(p, t) == RESTORE_NOWHERE)
+			return t;
+	for (uint32_t r = 0; r < p->routine_frames; r++) {
+		uint64_t f = p->routine[r];
+		if (f >= p->nframes || !spare(p, f) || is_staging(p, f))
+			return f;
+		for (uint32_t q = 0; q < r; q++)
+			if (p->routine[q] == f)
+				return f;
+	}
+	return RESTORE_NOWHERE;
 }

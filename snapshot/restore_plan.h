@@ -51,4 +51,22 @@ int restore_plan_make(struct restore_plan *p);
 #define RESTORE_NOWHERE	UINT64_MAX
 uint64_t restore_plan_dest(const struct restore_plan *p, uint64_t pfn);
 
+/*
+ * What a made plan writes, for the restore to hold it to (restore.c):
+ * pass 2 loads pages into the free targets and the staging frames, the
+ * routine's own pages go into the routine frames, and the routine copies
+ * each staging frame to its target.
+ */
+/* The frames pass 2 may write: free targets and staging frames.  bm has
+ * BITMAP_BYTES(nframes) bytes and is cleared first. */
+void restore_plan_loads(const struct restore_plan *p, uint8_t *bm);
+/* Check a made plan against its inputs, before anything is written: each
+ * move takes a spare frame (free, not a target) to a target this kernel
+ * uses; every such target is moved once; targets and staging frames both
+ * increase from move to move (restore_plan_dest searches them, and no
+ * frame is taken twice); every routine frame is spare, not staging, and
+ * its own.  RESTORE_NOWHERE when all holds, else the first frame found
+ * at fault. */
+uint64_t restore_plan_check(const struct restore_plan *p);
+
 #endif

@@ -12,7 +12,9 @@
  *
  * A header that matches this machine goes to restore.c, which checks the
  * whole image before it writes any page and, all being well, never
- * returns; when it does, the reason is refused like a header's.
+ * returns; when it does, the reason is refused like a header's.  A
+ * restore stopped from writing outside its plan names the frame; the
+ * image is kept, since the plan, not the image, was at fault.
  */
 #include <string.h>
 
@@ -34,7 +36,11 @@ static void invalidate(struct blk_dev *d)
 
 static void refuse(struct blk_dev *d, enum img_reason r)
 {
-	kprintf("resume: refused: %s (%s)\n", img_reason_str(r), d->name);
+	if (r == IMG_R_PLAN)
+		kprintf("resume: refused: %s at frame 0x%lx (%s)\n", img_reason_str(r),
+			snap_restore_outside(), d->name);
+	else
+		kprintf("resume: refused: %s (%s)\n", img_reason_str(r), d->name);
 	if (img_reason_class(r) == IMG_C_INVALIDATE)
 		invalidate(d);
 	else if (img_reason_hint(r)[0])

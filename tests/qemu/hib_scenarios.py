@@ -243,6 +243,36 @@ def machine_mismatch(build, log):
     return run.finish()
 
 
+def write_outside_the_plan(build, log):
+    """crash=resume-plan makes pass 2 send its first staged page to a frame
+    the resuming kernel uses: the restore stops that write (resume:
+    refused: write outside the plan at frame 0x...), keeps the image and
+    boots fresh, its memory intact; the next boot, without the fault,
+    resumes the same image with its checksum."""
+    run = Run(build, log)
+    _, want = hibernate_boot(run, RUNNING, fill=4)
+    set_cmdline(run.disk, 'test crash=resume-plan -- --run-for 300')
+    b = run.boot([('wait', RUNNING), ('type', 'check\r'), ('wait', 'check: '),
+                  ('type', 'exit 0\r')])
+    run.need(b, 'fault', 'resume: the frame check stopped a write to frame 0x',
+             'resume: vda2: image kept')
+    stopped = re.search(r'stopped a write to frame (0x[0-9a-f]+)', b.serial)
+    refused_at = re.search(r'resume: refused: write outside the plan at frame (0x[0-9a-f]+) '
+                           r'\(vda2\)', b.serial)
+    if not stopped or not refused_at or stopped.group(1) != refused_at.group(1):
+        run.problems.append('fault: no refusal naming the frame stopped')
+    if 'resume: resumed' in b.serial or b.guest_status != 0:
+        run.problems.append('fault: resumed, or the fresh boot failed (exit %r)' % b.guest_status)
+    set_cmdline(run.disk, 'test -- --run-for 300')
+    b = run.boot([('wait', RESUMED), ('type', 'check\r'), ('wait', 'check: '),
+                  ('type', 'exit 0\r')])
+    run.need(b, 'kept image', 'resume: resumed: image of ')
+    got = checks(b)
+    if not got or got[0] != want:
+        run.problems.append('checksum after resume %r, at hibernation %r' % (got[:1], want))
+    return run.finish()
+
+
 def refusals_before_writing(build, log):
     """No ACPI S4, and an image that might not fit: hibernation is refused
     before anything is written and the VM keeps running (its state
@@ -379,6 +409,7 @@ ALL = [
     Scenario('hib/state-larger-than-half-of-ram', custom=large_state),
     Scenario('hib/corrupt-images-refused', custom=corrupt_images),
     Scenario('hib/other-machine', custom=machine_mismatch),
+    Scenario('hib/write-outside-the-plan-refused', custom=write_outside_the_plan),
     Scenario('hib/refused-before-writing', custom=refusals_before_writing),
     Scenario('hib/killed-during-write', custom=killed_during_write),
 ]

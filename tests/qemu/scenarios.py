@@ -203,6 +203,21 @@ def stack_overflow(kib):
     return check
 
 
+KSTACK_GUARDS = 'kstack: guard pages below the main stack (64 KiB) and the #DF, NMI, #MC, irq ' \
+    'and #PF stacks (16 KiB each)'
+
+
+def kernel_stack_overflow(name, kib):
+    """A kernel stack (kernel/kstack.c) run out: one line naming it, from
+    the #PF in its guard page, and a fatal trap (no triple fault, which
+    would reset the VM instead)."""
+    def check(b):
+        return fatal(TRAP_STATUS, KSTACK_GUARDS, 'trap: #PF page fault (vector 14)',
+                     'trap: stack overflow: kernel stack \'%s\' (%d KiB) exhausted' % (name, kib),
+                     'crash_recurse')(b)
+    return check
+
+
 def no_gp(b):
     return ['the guest did something Hyper-V would #GP'] if 'hvsim: #GP' in b.serial else []
 
@@ -277,6 +292,13 @@ ALL = [
                                            'crash_smash_frame+0x'),
              cmdline='test crash=smash'),
     Scenario('trap/stack-overflow-4M', stack_overflow(4096), cmdline='test stack=4M crash=stack'),
+    Scenario('trap/kernel-stack-overflow', kernel_stack_overflow('main', 64),
+             cmdline='test crash=kstack'),
+    Scenario('trap/irq-stack-overflow', kernel_stack_overflow('irq', 16),
+             cmdline='test crash=irqstack'),
+    # The #PF stack itself: the fault in its guard page re-enters it from the top.
+    Scenario('trap/pf-stack-overflow', kernel_stack_overflow('#PF', 16),
+             cmdline='test crash=pfstack'),
     Scenario('make/run-keeps-its-disk', custom=make_run.check),
     Scenario('app/console-commands', console, cmdline='test -- --run-for 4',
              inputs=[('demo running', 'count 5\r'), ('counter is now', 'log hello there\r'),

@@ -372,6 +372,58 @@ static void pass2_callback_stops(void **state)
 	assert_int_equal(img_read_pass2(&r, stop_page, NULL), IMG_R_RESTORE);
 }
 
+/* The delivered callback: after each record's pages, with their data
+ * still in place; non-zero stops the pass. */
+static struct {
+	uint64_t pfn[NFRAMES];
+	const void *data[NFRAMES];
+	uint64_t n, pages, calls, stop_at;
+} dl;
+
+static int note_page(void *ctx, uint64_t pfn, const void *data)
+{
+	(void)ctx;
+	assert_true(dl.n < NFRAMES);
+	dl.pfn[dl.n] = pfn;
+	dl.data[dl.n++] = data;
+	dl.pages++;
+	return 0;
+}
+
+static int check_delivered(void *ctx)
+{
+	static const uint8_t zero[IMG_PAGE];
+	(void)ctx;
+	for (uint64_t i = 0; i < dl.n; i++)
+		assert_memory_equal(dl.data[i] ? dl.data[i] : zero, env.ram + dl.pfn[i] * IMG_PAGE,
+				    IMG_PAGE);
+	dl.n = 0;
+	return ++dl.calls == dl.stop_at ? -1 : 0;
+}
+
+static void pass2_delivered(void **state)
+{
+	struct img_header h;
+	struct img_reader r;
+	struct img_write_stats st;
+	(void)state;
+	memset(env.ram + 40 * IMG_PAGE, 0, 100 * IMG_PAGE);	/* a run of zero pages */
+	write_ok(&st);
+	assert_int_equal(ienv_check(&env, &h), IMG_OK);
+	ienv_reader(&env, &r, &h);
+	r.delivered = check_delivered;
+	assert_int_equal(img_read_pass1(&r), IMG_OK);
+	memset(&dl, 0, sizeof(dl));
+	assert_int_equal(img_read_pass2(&r, note_page, NULL), IMG_OK);
+	assert_int_equal(dl.pages, st.data_pages + st.zero_pages);
+	assert_int_equal(dl.n, 0);			/* the last pages were delivered too */
+	assert_true(dl.calls >= st.blocks && dl.calls <= h.records);
+	memset(&dl, 0, sizeof(dl));
+	dl.stop_at = 2;
+	assert_int_equal(img_read_pass2(&r, note_page, NULL), IMG_R_RESTORE);
+	assert_int_equal(dl.calls, 2);
+}
+
 /* Only zero pages: page maps and no block. */
 static void all_zero_pages(void **state)
 {
@@ -511,6 +563,7 @@ int main(void)
 		T(block_does_not_decode),
 		T(pass2_checks_again),
 		T(pass2_callback_stops),
+		T(pass2_delivered),
 		T(all_zero_pages),
 		T(no_pages),
 		T(writer_refusals),

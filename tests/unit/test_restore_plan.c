@@ -21,7 +21,7 @@
 #define ROUTINE_MAX 8
 
 struct sim {
-	uint8_t target[N / 8], free[N / 8];
+	uint8_t target[N / 8], free[N / 8], loads[N / 8];
 	uint64_t mem[N];	/* a frame's contents, one word */
 	struct restore_move moves[MOVES_CAP];
 	uint64_t routine[ROUTINE_MAX];
@@ -53,12 +53,21 @@ static void apply(void)
 	for (uint32_t i = 0; i < s.p.routine_frames; i++)
 		routine_word[i] = s.mem[s.routine[i]] = 0xc0de00 + i;
 
+	/* What the restore holds pass 2 to: free frames, none the routine's. */
+	restore_plan_loads(&s.p, s.loads);
+	for (uint64_t f = 0; f < N; f++)
+		if (bm_test(s.loads, f))
+			assert_true(bm_test(s.free, f));
+	for (uint32_t i = 0; i < s.p.routine_frames; i++)
+		assert_false(bm_test(s.loads, s.routine[i]));
+
 	for (uint64_t t = 0; t < N; t++) {
 		if (!bm_test(s.target, t))
 			continue;
 		uint64_t d = restore_plan_dest(&s.p, t);
 		assert_int_not_equal(d, RESTORE_NOWHERE);
 		assert_true(bm_test(s.free, d));	/* never a used frame */
+		assert_true(bm_test(s.loads, d));
 		s.mem[d] = image_word(t);
 	}
 	/* The fresh kernel and the routine are intact before the moves. */
@@ -78,9 +87,11 @@ static void apply(void)
 		assert_int_equal(s.mem[s.routine[i]], routine_word[i]);
 }
 
-/* Routine frames: free, not targets, not staging, distinct. */
+/* Routine frames: free, not targets, not staging, distinct.  And the
+ * restore's own check of the plan agrees. */
 static void assert_routine_outside(void)
 {
+	assert_int_equal(restore_plan_check(&s.p), RESTORE_NOWHERE);
 	for (uint32_t i = 0; i < s.p.routine_frames; i++) {
 		uint64_t r = s.routine[i];
 		assert_true(r < N && bm_test(s.free, r) && !bm_test(s.target, r));
@@ -189,6 +200,56 @@ static void unplanned_page_goes_nowhere(void **state)
 	assert_int_equal(restore_plan_dest(&s.p, 80), 80);
 }
 
+/* restore_plan_check: a plan that would write outside itself is caught,
+ * with the frame at fault, whichever part of it is wrong.  The faults
+ * are put in the last move, so that each breaks only the rule named (the
+ * order of the moves holds). */
+static void check_trips_outside_the_plan(void **state)
+{
+	(void)state;
+	reset(2);
+	set_range(s.free, 64, 200);
+	set_range(s.free, 211, N);		/* 200..210: used by the fresh kernel */
+	set_range(s.target, 32, 96);		/* 32..63 collide */
+	set_range(s.target, 150, 160);
+	assert_int_equal(restore_plan_make(&s.p), 0);
+	assert_int_equal(s.p.nmoves, 32);
+	assert_int_equal(restore_plan_check(&s.p), RESTORE_NOWHERE);
+	struct restore_move *last = &s.p.moves[31], keep = *last;
+	uint64_t r0 = s.routine[0];
+
+	last->staging = 205;			/* a frame the fresh kernel uses */
+	assert_int_equal(restore_plan_check(&s.p), 205);
+	last->staging = 155;			/* a free target: loaded directly */
+	assert_int_equal(restore_plan_check(&s.p), 155);
+	last->staging = s.p.moves[30].staging;	/* taken twice */
+	assert_int_equal(restore_plan_check(&s.p), s.p.moves[30].staging);
+	*last = keep;
+
+	last->target = 205;			/* used, but no target */
+	assert_int_equal(restore_plan_check(&s.p), 205);
+	last->target = 80;			/* a free target */
+	assert_int_equal(restore_plan_check(&s.p), 80);
+	last->target = s.p.moves[30].target;	/* twice */
+	assert_int_equal(restore_plan_check(&s.p), s.p.moves[30].target);
+	*last = keep;
+
+	s.p.nmoves--;				/* the last collision never moved */
+	assert_int_equal(restore_plan_check(&s.p), 63);
+	s.p.nmoves++;
+
+	s.routine[0] = 205;			/* used */
+	assert_int_equal(restore_plan_check(&s.p), 205);
+	s.routine[0] = 155;			/* a target */
+	assert_int_equal(restore_plan_check(&s.p), 155);
+	s.routine[0] = s.p.moves[0].staging;	/* a staging frame */
+	assert_int_equal(restore_plan_check(&s.p), s.p.moves[0].staging);
+	s.routine[0] = s.routine[1];		/* the other routine frame */
+	assert_int_equal(restore_plan_check(&s.p), s.routine[1]);
+	s.routine[0] = r0;
+	assert_int_equal(restore_plan_check(&s.p), RESTORE_NOWHERE);
+}
+
 /* Scattered sets: the same rules for many random layouts. */
 static void random_layouts(void **state)
 {
@@ -223,6 +284,7 @@ int main(void)
 		cmocka_unit_test(exact_fit_then_one_short),
 		cmocka_unit_test(not_enough_free_frames),
 		cmocka_unit_test(unplanned_page_goes_nowhere),
+		cmocka_unit_test(check_trips_outside_the_plan),
 		cmocka_unit_test(random_layouts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
