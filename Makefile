@@ -303,7 +303,7 @@ FUZZ_HARNESSES := vmbus_ring vmbus_msg ic scsi vmbus_dispatch gpt storvsc balloo
 FUZZ_HARNESSES += image_reader
 FUZZ_BINS := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=all
+	-fno-sanitize-recover=all -fsanitize-coverage-ignorelist=tests/fuzz/nocov.txt
 
 $(BUILD)/fuzz/fuzz_vmbus_ring: vmbus/ring.c
 $(BUILD)/fuzz/fuzz_vmbus_msg: vmbus/msg.c
@@ -323,7 +323,7 @@ $(BUILD)/fuzz/fuzz_vmbus_dispatch: $(VMBUS_ENV_SRC)
 $(BUILD)/fuzz/fuzz_vmbus_dispatch: FUZZ_CFLAGS += -Ikernel -Iboot -Iinclude $(HOST_INITCALLS)
 $(BUILD)/fuzz/fuzz_vmbus_dispatch: $(wildcard kernel/*.h include/*.h hv/*.h tests/hvsim/*.h tests/unit/*.h)
 
-$(FUZZ_BINS): $(wildcard vmbus/*.h drivers/*.h) Makefile
+$(FUZZ_BINS): $(wildcard vmbus/*.h drivers/*.h) Makefile tests/fuzz/nocov.txt
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

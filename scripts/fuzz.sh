@@ -4,7 +4,9 @@
 # tests/fuzz/corpus/NAME (read, never written).  Crash inputs land in
 # DIR/artifacts/NAME/, logs in DIR/logs/NAME.log.  Ends with one line per
 # harness, "fuzz: NAME execs=N crashes=N", and exits non-zero if any
-# harness crashed or did not run.
+# harness crashed or did not run.  tests/fuzz/NAME.options, when there,
+# holds more libFuzzer flags for that harness (lines starting with #
+# are comments).
 set -u
 dir=$1
 secs=$2
@@ -19,7 +21,10 @@ for name in "$@"; do
 	log="$dir/logs/$name.log"
 	mkdir -p "$corpus" "$art" "$dir/logs"
 	before=$(ls "$art" | wc -l)
-	nice "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+	opts=""
+	[ -f "tests/fuzz/$name.options" ] && opts=$(grep -v '^#' "tests/fuzz/$name.options")
+	# shellcheck disable=SC2086 # opts are separate flags
+	nice "$bin" $opts -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$art/" "$corpus" "$seeds" >"$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)

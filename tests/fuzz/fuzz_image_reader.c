@@ -16,8 +16,9 @@
  * pass 2 runs whatever pass 1 said (it must stand on its own).  Every read
  * must stay inside the partition and every page handed out inside RAM; a
  * pass 1 that accepts must be followed by a pass 2 that accepts and hands
- * out each target page once.  The partition is the input's own heap copy,
- * so AddressSanitizer sees any access outside it.
+ * out each target page once.  The partition and the bitmaps are blocks
+ * AddressSanitizer sees as exactly their size (fuzz_buf.h), so it
+ * reports any access outside them.
  *
  * Seeds (tests/fuzz/corpus/image_reader) are real images from
  * build/tools/mkimgseed (tests/fuzz/mkimgseed.c).
@@ -31,8 +32,10 @@
 #include "../../snapshot/image_check.h"
 #include "../../snapshot/image_csum.h"
 #include "../../snapshot/image_read.h"
+#include "fuzz_buf.h"
 
 #define CHECK(c)	do { if (!(c)) __builtin_trap(); } while (0)
+#define NOCOV		__attribute__((no_sanitize("coverage"), noinline))
 
 #define F_RESEAL	0x01
 #define F_FIXED_ID	0x02
@@ -45,7 +48,7 @@ struct disk {
 	uint64_t size;
 };
 
-static int disk_read(void *ctx, uint64_t off, void *buf, size_t len)
+NOCOV static int disk_read(void *ctx, uint64_t off, void *buf, size_t len)
 {
 	struct disk *d = ctx;
 	CHECK(off % IMG_ALIGN == 0 && len % IMG_ALIGN == 0 && len > 0);
@@ -84,7 +87,7 @@ struct pass2 {
 	uint8_t sink;
 };
 
-static int take_page(void *ctx, uint64_t pfn, const void *data)
+NOCOV static int take_page(void *ctx, uint64_t pfn, const void *data)
 {
 	struct pass2 *p = ctx;
 	CHECK(pfn < p->nframes);
@@ -101,6 +104,11 @@ static int take_page(void *ctx, uint64_t pfn, const void *data)
 	return 0;
 }
 
+static struct fbuf disk_buf = { .cap = MAX_DISK };
+static struct fbuf targets_buf = { .cap = BITMAP_BYTES(MAX_FRAMES) + 1 };
+static struct fbuf seen_buf = { .cap = BITMAP_BYTES(MAX_FRAMES) + 1 };
+static struct fbuf ram_buf = { .cap = BITMAP_BYTES(MAX_FRAMES) + 1 };
+
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 {
 	static uint8_t rbuf[IMG_READ_BUF_MIN], pages[IMG_BLOCK_BYTES];
@@ -110,7 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 	uint64_t size = (n - 1) / IMG_ALIGN * IMG_ALIGN;
 	if (size > MAX_DISK)
 		size = MAX_DISK;
-	struct disk d = { malloc(size), size };
+	struct disk d = { fbuf_get(&disk_buf, size), size };
 	memcpy(d.data, in + 1, size);
 	if (flags & F_RESEAL)
 		reseal(d.data, size);
@@ -132,7 +140,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 	CHECK(img_reason_str(why) != NULL);
 	if (why != IMG_OK) {
 		CHECK(why == IMG_R_NONE || img_reason_class(why) != IMG_C_NONE);
-		free(d.data);
 		return 0;
 	}
 	CHECK(h.total_bytes <= size);
@@ -140,12 +147,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 	uint64_t nframes = h.ram_bytes / IMG_PAGE;
 	if (nframes > MAX_FRAMES)
 		nframes = MAX_FRAMES;
-	uint8_t *targets = malloc(BITMAP_BYTES(nframes) + 1);
-	uint8_t *seen = calloc(BITMAP_BYTES(nframes) + 1, 1);
+	size_t bm = BITMAP_BYTES(nframes) + 1;
+	uint8_t *targets = fbuf_get(&targets_buf, bm);
+	memset(targets, 0xbe, bm);	/* garbage, as from malloc */
+	uint8_t *seen = fbuf_get(&seen_buf, bm);
+	memset(seen, 0, bm);
 	uint8_t *ram = NULL;
 	if (flags & F_HOLES) {
-		ram = malloc(BITMAP_BYTES(nframes) + 1);
-		memset(ram, 0xfe, BITMAP_BYTES(nframes) + 1);	/* frame 8k is not RAM */
+		ram = fbuf_get(&ram_buf, bm);
+		memset(ram, 0xfe, bm);	/* frame 8k is not RAM */
 	}
 	struct img_reader r = {
 		.h = h, .read = disk_read, .ctx = &d, .buf = rbuf, .buf_size = sizeof(rbuf),
@@ -159,9 +169,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 		CHECK(p.pages == h.data_pages + h.zero_pages);
 		CHECK(memcmp(seen, targets, BITMAP_BYTES(nframes)) == 0);
 	}
-	free(ram);
-	free(seen);
-	free(targets);
-	free(d.data);
 	return 0;
 }
