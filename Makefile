@@ -300,7 +300,7 @@ coverage: deps all
 # per harness: "fuzz: NAME execs=N crashes=N" (non-zero exit on a crash).
 FUZZ_SECONDS ?= 60
 FUZZ_HARNESSES := vmbus_ring vmbus_msg ic scsi vmbus_dispatch gpt storvsc balloon kbd kvp
-FUZZ_HARNESSES += image_reader
+FUZZ_HARNESSES += image_reader storvsc_chan
 FUZZ_BINS := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -fsanitize-coverage-ignorelist=tests/fuzz/nocov.txt
@@ -317,13 +317,18 @@ $(BUILD)/fuzz/fuzz_balloon: FUZZ_CFLAGS += -Iinclude $(HOST_INITCALLS)
 $(BUILD)/fuzz/fuzz_kbd: drivers/hv_kbd.c drivers/kbd_decode.c kernel/input.c
 $(BUILD)/fuzz/fuzz_kbd: FUZZ_CFLAGS += -Iinclude $(HOST_INITCALLS)
 $(BUILD)/fuzz/fuzz_kvp: drivers/kvp_pool.c kernel/fmt.c
+# The storvsc channel with the fuzzer as the host (completions, scans, GPT).
+$(BUILD)/fuzz/fuzz_storvsc_chan: drivers/storvsc.c drivers/storvsc_scan.c drivers/storvsc_status.c \
+	drivers/scsi.c drivers/gpt.c drivers/gpt_scan.c drivers/crc32.c drivers/blk.c vmbus/ring.c \
+	kernel/fmt.c kernel/wait.c kernel/cmdline.c
+$(BUILD)/fuzz/fuzz_storvsc_chan: FUZZ_CFLAGS += -Iinclude $(HOST_INITCALLS)
 $(BUILD)/fuzz/fuzz_ic: FUZZ_CFLAGS += -Iinclude $(HOST_INITCALLS)
 # The guest's whole control-message path on the emulated host.
 $(BUILD)/fuzz/fuzz_vmbus_dispatch: $(VMBUS_ENV_SRC)
 $(BUILD)/fuzz/fuzz_vmbus_dispatch: FUZZ_CFLAGS += -Ikernel -Iboot -Iinclude $(HOST_INITCALLS)
 $(BUILD)/fuzz/fuzz_vmbus_dispatch: $(wildcard kernel/*.h include/*.h hv/*.h tests/hvsim/*.h tests/unit/*.h)
 
-$(FUZZ_BINS): $(wildcard vmbus/*.h drivers/*.h) Makefile tests/fuzz/nocov.txt
+$(FUZZ_BINS): $(wildcard vmbus/*.h drivers/*.h tests/fuzz/*.h) Makefile tests/fuzz/nocov.txt
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
