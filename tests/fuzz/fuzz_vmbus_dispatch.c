@@ -15,7 +15,15 @@
  *                emulated host has handled the guest's next PostMessage
  *                (so it arrives while the guest waits for that answer);
  *   0xfc         the same, but queued before the host handles it;
+ *   0xfb         hibernation without the image: pm_suspend and, when it
+ *                succeeds, pm_resume on the same host (vmbus/pm.c matching
+ *                the offers again, every driver's resume);
+ *   0xfa         the same, resumed on a fresh host as after a restore
+ *                (env_new_host, pm_resume(true)); after MAX_RESUMES of
+ *                them in an input (each costs milliseconds), kernel_poll;
  *   other        kernel_poll.
+ * Held messages are delivered around the guest's posts during a resume
+ * too.
  * Held messages the guest never posted for are delivered at the end; the
  * input always ends with two kernel_polls.
  *
@@ -44,11 +52,13 @@
 #include <sanitizer/asan_interface.h>
 
 #include "../unit/vmbus_env.h"
+#include "../../kernel/pm.h"
 
 #define CHECK(c)	do { if (!(c)) { dump_log(#c); __builtin_trap(); } } while (0)
 #define NOCOV		__attribute__((no_sanitize("coverage"), noinline))
 
 #define MAX_HELD	8
+#define MAX_RESUMES	3
 
 static char ring[8192];
 static size_t ring_pos;
@@ -194,14 +204,30 @@ NOCOV static void check(void)
 
 /* ---- the harness --------------------------------------------------------- */
 
+static void hook_posts(void)
+{
+	host_on_post = hvsim.on_post;
+	hvsim.on_post = fuzz_on_post;
+}
+
+static void suspend_resume(bool fresh_host)
+{
+	if (pm_suspend() != 0)
+		return;		/* the layers are resumed again (pm.h) */
+	if (fresh_host) {
+		env_new_host(&hvsim_profile_current, false, 0);
+		hook_posts();	/* the new host's VMBus server */
+	}
+	pm_resume(fresh_host);
+}
+
 static void up(void)
 {
 	nheld = 0;
 	env_up(&hvsim_profile_current, INIT_DRIVERS);
 	if (!vmbus.connected)
 		abort();
-	host_on_post = hvsim.on_post;
-	hvsim.on_post = fuzz_on_post;
+	hook_posts();
 	last_bad_msgs = vmbus.bad_msgs;
 	check();
 }
@@ -226,6 +252,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 {
 	int hold = 0;	/* 0, or 0xfd / 0xfc for the next message */
+	unsigned resumes = 0;
 	size_t i = 0;
 
 	up();
@@ -246,6 +273,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 			i += size;
 		} else if (len == 0xfe) {
 			env_idle_ms(1);
+		} else if ((len == 0xfb || len == 0xfa) && resumes < MAX_RESUMES) {
+			resumes++;
+			suspend_resume(len == 0xfa);
 		} else if (len == 0xfd || len == 0xfc) {
 			hold = len;
 		} else {
