@@ -393,7 +393,7 @@ $(BUILD)/tests/test_image $(BUILD)/tests/test_image_check: HOST_CFLAGS += -I$(DE
 $(BUILD)/tests/test_restore_plan: snapshot/restore_plan.c
 $(UNIT_BINS) $(FUZZ_BINS): $(wildcard snapshot/*.h)
 
-$(BUILD)/fuzz/fuzz_image_reader: $(SNAP_HOST) $(LZ4_SRC) $(DEPS_INC)/.linked
+$(BUILD)/fuzz/fuzz_image_reader: $(SNAP_HOST) snapshot/restore_plan.c $(LZ4_SRC) $(DEPS_INC)/.linked
 $(BUILD)/fuzz/fuzz_image_reader: FUZZ_CFLAGS += -I$(DEPS_INC)
 
 # The fuzz seeds come from real images made by this host tool:
