@@ -69,7 +69,7 @@ NEWLIB_STAMP := $(NEWLIB)/.built
 DEPS_STAMP   := $(BUILD)/.deps
 
 .PHONY: all deps image vhdx run run-hvsim run-kvm test unit coverage bench clean distclean
-.PHONY: fuzz fuzz-short fuzz-build soak powercut
+.PHONY: fuzz fuzz-short fuzz-build fuzz-merge fuzz-coverage soak powercut
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/dormant.elf $(BUILD)/dormant.img $(BUILD)/dormant-hvsim.img
 
 deps: $(DEPS_STAMP) $(NEWLIB_STAMP)
@@ -299,47 +299,80 @@ coverage: deps all
 	sh scripts/coverage.sh $(BUILD)/coverage
 
 # libFuzzer harnesses (clang) for every parser of host input: tests/fuzz/.
-# make fuzz FUZZ_SECONDS=N runs each for N s, growing build/fuzz/corpus/NAME
-# from the committed seeds in tests/fuzz/corpus/NAME, and ends with one line
-# per harness: "fuzz: NAME execs=N crashes=N" (non-zero exit on a crash).
-FUZZ_SECONDS ?= 60
+# make fuzz runs each (FUZZ_ONLY="a b": those) for FUZZ_SECONDS s and/or
+# FUZZ_RUNS executions (neither: 60 s), one after the other at the lowest
+# priority, growing FUZZ_CORPUS/NAME (kept across runs: a campaign spans
+# sessions) from the committed seeds in tests/fuzz/corpus/NAME, and ends
+# with one line per harness: "fuzz: NAME execs=N crashes=N" (non-zero exit
+# on a crash); scripts/fuzz.sh.  make fuzz-merge adds what reached new
+# coverage to the committed seeds; make fuzz-coverage prints the branches
+# of each harness's parsers its corpus reaches, HTML in build/fuzz/coverage.
 FUZZ_HARNESSES := vmbus_ring vmbus_msg ic scsi vmbus_dispatch gpt storvsc balloon kbd kvp
-FUZZ_HARNESSES += image_reader
+FUZZ_HARNESSES += image_reader storvsc_chan
+FUZZ_ONLY ?= $(FUZZ_HARNESSES)
+FUZZ_SECONDS ?=
+FUZZ_RUNS ?=
+FUZZ_CORPUS ?= $(BUILD)/fuzz/corpus
 FUZZ_BINS := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/fuzz_%)
-FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=all
+FUZZ_COV_BINS := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz-cov/fuzz_%)
+FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN)
+# The fuzzing build: sanitizers, coverage feedback without the test
+# environment (nocov.txt); the coverage build: clang's source-based
+# coverage, libFuzzer only for its main.
+FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-fsanitize-coverage-ignorelist=tests/fuzz/nocov.txt
+FUZZ_COV := -fsanitize=fuzzer -fprofile-instr-generate -fcoverage-mapping
+# Both builds of harness $(1).
+fuzz_bins = $(BUILD)/fuzz/fuzz_$(1) $(BUILD)/fuzz-cov/fuzz_$(1)
 
-$(BUILD)/fuzz/fuzz_vmbus_ring: vmbus/ring.c
-$(BUILD)/fuzz/fuzz_vmbus_msg: vmbus/msg.c
-$(BUILD)/fuzz/fuzz_scsi: drivers/scsi.c
-$(BUILD)/fuzz/fuzz_gpt: drivers/gpt.c drivers/crc32.c
-$(BUILD)/fuzz/fuzz_storvsc: drivers/storvsc_status.c drivers/scsi.c kernel/fmt.c
-$(BUILD)/fuzz/fuzz_ic: drivers/ic.c drivers/heartbeat.c drivers/shutdown.c drivers/timesync.c \
+$(call fuzz_bins,vmbus_ring): vmbus/ring.c
+$(call fuzz_bins,vmbus_msg): vmbus/msg.c
+$(call fuzz_bins,scsi): drivers/scsi.c
+$(call fuzz_bins,gpt): drivers/gpt.c drivers/crc32.c
+$(call fuzz_bins,storvsc): drivers/storvsc_status.c drivers/scsi.c kernel/fmt.c
+$(call fuzz_bins,ic): drivers/ic.c drivers/heartbeat.c drivers/shutdown.c drivers/timesync.c \
 	drivers/ic_decline.c drivers/kvp.c drivers/kvp_pool.c kernel/fmt.c
-$(BUILD)/fuzz/fuzz_balloon: drivers/balloon.c drivers/balloon_ops.c kernel/frame.c
-$(BUILD)/fuzz/fuzz_balloon: FUZZ_CFLAGS += -Iinclude $(HOST_INITCALLS)
-$(BUILD)/fuzz/fuzz_kbd: drivers/hv_kbd.c drivers/kbd_decode.c kernel/input.c
-$(BUILD)/fuzz/fuzz_kbd: FUZZ_CFLAGS += -Iinclude $(HOST_INITCALLS)
-$(BUILD)/fuzz/fuzz_kvp: drivers/kvp_pool.c kernel/fmt.c
-$(BUILD)/fuzz/fuzz_ic: FUZZ_CFLAGS += -Iinclude $(HOST_INITCALLS)
+$(call fuzz_bins,ic): FUZZ_CFLAGS += -Iinclude $(HOST_INITCALLS)
+$(call fuzz_bins,balloon): drivers/balloon.c drivers/balloon_ops.c kernel/frame.c
+$(call fuzz_bins,balloon): FUZZ_CFLAGS += -Iinclude $(HOST_INITCALLS)
+$(call fuzz_bins,kbd): drivers/hv_kbd.c drivers/kbd_decode.c kernel/input.c
+$(call fuzz_bins,kbd): FUZZ_CFLAGS += -Iinclude $(HOST_INITCALLS)
+$(call fuzz_bins,kvp): drivers/kvp_pool.c kernel/fmt.c
+# The storvsc channel with the fuzzer as the host (completions, scans, GPT).
+$(call fuzz_bins,storvsc_chan): drivers/storvsc.c drivers/storvsc_scan.c drivers/storvsc_status.c \
+	drivers/scsi.c drivers/gpt.c drivers/gpt_scan.c drivers/crc32.c drivers/blk.c vmbus/ring.c \
+	kernel/fmt.c kernel/wait.c kernel/cmdline.c
+$(call fuzz_bins,storvsc_chan): FUZZ_CFLAGS += -Iinclude $(HOST_INITCALLS)
 # The guest's whole control-message path on the emulated host.
-$(BUILD)/fuzz/fuzz_vmbus_dispatch: $(VMBUS_ENV_SRC)
-$(BUILD)/fuzz/fuzz_vmbus_dispatch: FUZZ_CFLAGS += -Ikernel -Iboot -Iinclude $(HOST_INITCALLS)
-$(BUILD)/fuzz/fuzz_vmbus_dispatch: $(wildcard kernel/*.h include/*.h hv/*.h tests/hvsim/*.h tests/unit/*.h)
+$(call fuzz_bins,vmbus_dispatch): $(VMBUS_ENV_SRC)
+$(call fuzz_bins,vmbus_dispatch): FUZZ_CFLAGS += -Ikernel -Iboot -Iinclude $(HOST_INITCALLS)
+$(call fuzz_bins,vmbus_dispatch): $(wildcard kernel/*.h include/*.h hv/*.h tests/hvsim/*.h tests/unit/*.h)
 
-$(FUZZ_BINS): $(wildcard vmbus/*.h drivers/*.h) Makefile
+$(FUZZ_BINS) $(FUZZ_COV_BINS): $(wildcard vmbus/*.h drivers/*.h tests/fuzz/*.h) Makefile \
+	tests/fuzz/nocov.txt
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+	clang $(FUZZ_CFLAGS) $(FUZZ_SAN) -o $@ $(filter %.c,$^)
+
+$(BUILD)/fuzz-cov/fuzz_%: tests/fuzz/fuzz_%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $(FUZZ_COV) -o $@ $(filter %.c,$^)
 
 fuzz-build: $(FUZZ_BINS)
 
-fuzz: $(FUZZ_BINS)
-	sh scripts/fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
+fuzz: $(FUZZ_ONLY:%=$(BUILD)/fuzz/fuzz_%)
+	sh scripts/fuzz.sh $(if $(FUZZ_SECONDS),-s $(FUZZ_SECONDS)) $(if $(FUZZ_RUNS),-r $(FUZZ_RUNS)) \
+		-c $(FUZZ_CORPUS) $(BUILD)/fuzz $(FUZZ_ONLY)
 
-fuzz-short: $(FUZZ_BINS)
-	sh scripts/fuzz.sh $(BUILD)/fuzz 5 $(FUZZ_HARNESSES)
+fuzz-short: $(FUZZ_ONLY:%=$(BUILD)/fuzz/fuzz_%)
+	sh scripts/fuzz.sh -s 5 -c $(FUZZ_CORPUS) $(BUILD)/fuzz $(FUZZ_ONLY)
+
+fuzz-merge: $(FUZZ_ONLY:%=$(BUILD)/fuzz/fuzz_%)
+	sh scripts/fuzz_merge.sh $(FUZZ_CORPUS) $(BUILD)/fuzz $(FUZZ_ONLY)
+
+fuzz-coverage: $(FUZZ_ONLY:%=$(BUILD)/fuzz-cov/fuzz_%)
+	sh scripts/fuzz_coverage.sh $(BUILD)/fuzz-cov $(FUZZ_CORPUS) $(BUILD)/fuzz/coverage $(FUZZ_ONLY)
 
 test: deps all unit fuzz-build
 	python3 tests/run.py --build $(BUILD) --ovmf-code $(OVMF_CODE) --ovmf-vars $(OVMF_VARS)
@@ -402,10 +435,10 @@ $(BUILD)/tests/test_image $(BUILD)/tests/test_image_check: $(SNAP_HOST) $(LZ4_SR
 	$(DEPS_INC)/.linked
 $(BUILD)/tests/test_image $(BUILD)/tests/test_image_check: HOST_CFLAGS += -I$(DEPS_INC)
 $(BUILD)/tests/test_restore_plan: snapshot/restore_plan.c
-$(UNIT_BINS) $(FUZZ_BINS): $(wildcard snapshot/*.h)
+$(UNIT_BINS) $(FUZZ_BINS) $(FUZZ_COV_BINS): $(wildcard snapshot/*.h)
 
-$(BUILD)/fuzz/fuzz_image_reader: $(SNAP_HOST) $(LZ4_SRC) $(DEPS_INC)/.linked
-$(BUILD)/fuzz/fuzz_image_reader: FUZZ_CFLAGS += -I$(DEPS_INC)
+$(call fuzz_bins,image_reader): $(SNAP_HOST) snapshot/restore_plan.c $(LZ4_SRC) $(DEPS_INC)/.linked
+$(call fuzz_bins,image_reader): FUZZ_CFLAGS += -I$(DEPS_INC)
 
 # The fuzz seeds come from real images made by this host tool:
 #   build/tools/mkimgseed tests/fuzz/corpus/image_reader

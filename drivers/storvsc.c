@@ -460,10 +460,12 @@ static int probe(struct vmbus_channel *ch)
 	}
 	if (handshake(s) != 0) {
 		kprintf("storvsc: %s: initialisation failed; controller not used\n", ch->name);
-		s->dead = true;
+		/* Nothing names s but ch->priv: the handshake takes no slot, and
+		 * a late completion finds ch->priv NULL (on_event).  The bus
+		 * closes the channel. */
 		ch->priv = NULL;
-		return -1;	/* the bus closes the channel; s stays (a late
-				 * completion may still name it) */
+		kfree(s);
+		return -1;
 	}
 	kprintf("storvsc: %s: protocol %u.%u, %u KiB per request, %u in flight\n", ch->name,
 		s->version >> 8, s->version & 0xff, s->max_transfer / 1024, STORVSC_DEPTH);

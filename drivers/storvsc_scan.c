@@ -23,6 +23,8 @@
 
 static bool letter_used[26];
 
+static void drop_disk(struct storvsc *s, unsigned i, const char *why, bool free_it);
+
 static int cmd(struct storvsc *s, uint8_t lun, const uint8_t *cdb, unsigned n, void *buf,
 	       uint32_t len, bool short_ok, uint32_t *got, const char *what)
 {
@@ -112,6 +114,10 @@ static void add_disk(struct storvsc *s, uint8_t lun, uint8_t *buf)
 	unsigned slot = 0, letter = 0;
 	while (slot < STORVSC_MAX_DISKS && s->disk[slot] && !s->disk[slot]->gone)
 		slot++;
+	/* A disk an I/O error found gone (SRB NO_DEVICE...) still holds its
+	 * slot, its name and its registration: let go of them first. */
+	if (slot < STORVSC_MAX_DISKS && s->disk[slot])
+		drop_disk(s, slot, "it stopped answering", false);
 	while (letter < 26 && letter_used[letter])
 		letter++;
 	if (slot == STORVSC_MAX_DISKS || letter == 26) {
@@ -135,7 +141,9 @@ static void add_disk(struct storvsc *s, uint8_t lun, uint8_t *buf)
 	d->blk.ops = &storvsc_blk_ops;
 	d->blk.priv = d;
 	if (!d->blk.max_sectors || blk_register(&d->blk) != 0) {
+		/* (a block larger than the host's transfer size, or no room) */
 		kprintf("storvsc: %s: LUN %u: not registered\n", s->ch->name, lun);
+		kfree(d);
 		return;
 	}
 	letter_used[letter] = true;

@@ -64,7 +64,8 @@ def run_fuzz(build, only, seconds=3):
     names = [n for n in names if not only or only in 'fuzz/' + n]
     if not names:
         return []
-    p = subprocess.run(['sh', 'scripts/fuzz.sh', os.path.join(build, 'fuzz'), str(seconds)] + names,
+    p = subprocess.run(['sh', 'scripts/fuzz.sh', '-s', str(seconds), os.path.join(build, 'fuzz')] +
+                       names,
                        cwd=harness.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True, timeout=60 + 30 * len(names))
     results = []

@@ -214,11 +214,16 @@ int vmbus_suspend(void)
 			n++;
 		}
 	/* Everything else (no driver, a probe that failed, a channel the
-	 * host broke) is forgotten: the new connection offers it again. */
+	 * host broke) is forgotten: the new connection offers it again.  A
+	 * driver still bound is one whose channel the host broke or
+	 * rescinded during the loop above (a post there took the message
+	 * in): it lets go now, as vmbus_release_dead would have had it. */
 	for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
 		struct vmbus_channel *ch = &vmbus.chan[i];
 		if (ch->state == VMBUS_CH_SUSPENDED || ch->state == VMBUS_CH_FREE)
 			continue;
+		if (ch->drv && ch->drv->remove)
+			ch->drv->remove(ch);
 		if (ch->state == VMBUS_CH_OPEN || ch->state == VMBUS_CH_FAILED)
 			vmbus_close(ch);
 		ch->state = VMBUS_CH_FREE;	/* rings, if any, are handled below */

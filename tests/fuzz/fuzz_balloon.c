@@ -8,7 +8,7 @@
  * Input: byte 0 bit 0 = S4 present, bit 1 = descriptor in-band or not,
  * bits 2-4 extra data offset (8-byte units); the rest is the payload.
  * After each input the frame counts must add up, the lent count must be
- * the driver's, nothing outside the hot-add range may have become free,
+ * the driver's, frame 0 must still be absent and the owned frames owned,
  * and every message sent must fit 4 KiB with its header's size right.
  */
 #include <stdarg.h>
@@ -22,6 +22,7 @@
 #define CHECK(c)	do { if (!(c)) __builtin_trap(); } while (0)
 #define NFRAMES		1024
 #define POOL		768	/* frames 768.. held back for hot-add */
+#define NOCOV		__attribute__((no_sanitize("coverage"), noinline))
 
 struct frame_map frames;
 struct acpi_info acpi;
@@ -64,6 +65,18 @@ int vmbus_send(struct vmbus_channel *ch, uint16_t type, uint16_t flags, uint64_t
 	return 0;
 }
 
+/* Frame 0 still absent and the owned frames still owned: the driver
+ * gave back only what it lent or hot-added (a harness helper: not
+ * instrumented for coverage, it runs over every frame). */
+NOCOV static int kept_apart(void)
+{
+	for (uint64_t f = 0; f < NFRAMES; f++)
+		if ((f == 0 && frames.state[f] != FRAME_ABSENT) ||
+		    (f >= 100 && f < 150 && frames.state[f] != FRAME_OWNED))
+			return 0;
+	return 1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n);
 
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
@@ -103,9 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 	CHECK(sum == NFRAMES);
 	CHECK(frames.count[FRAME_LENT] == b->lent);
 	CHECK(frames.count[FRAME_OWNED] == 50);
-	for (uint64_t f = 0; f < POOL; f++)	/* only the pool may have grown */
-		CHECK(frames.state[f] != FRAME_FREE || (f >= 1 && f < POOL));
-	CHECK(frames.state[0] == FRAME_ABSENT);
+	CHECK(kept_apart());
 	if (b->hibernation)
 		CHECK(b->lent == 20 && frames.count[FRAME_FREE] == POOL - 1 - 50 - 20);
 	free(b);

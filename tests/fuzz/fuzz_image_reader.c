@@ -1,8 +1,8 @@
 /*
  * fuzz_image_reader.c - libFuzzer harness for the hibernation image
- * reader (snapshot/image_check.c, image_read.c): any bytes as the
- * hibernation partition (issue 10: "Add the image reader to the fuzz
- * harnesses").
+ * reader (snapshot/image_check.c, image_read.c) and the restore plan made
+ * from what it read (restore_plan.c): any bytes as the hibernation
+ * partition (issue 10: "Add the image reader to the fuzz harnesses").
  *
  * Input: one flags byte, then the partition, cut to whole 4 KiB units
  * (at least the header area, at most 4 MiB):
@@ -12,12 +12,20 @@
  *	bit 1	check against a fixed machine instead of the image's own
  *		identity (reaches the identity refusals)
  *	bit 2	every 8th frame is not RAM
- * The header is checked; a header that passes is read in pass 1, and
- * pass 2 runs whatever pass 1 said (it must stand on its own).  Every read
- * must stay inside the partition and every page handed out inside RAM; a
- * pass 1 that accepts must be followed by a pass 2 that accepts and hands
- * out each target page once.  The partition is the input's own heap copy,
- * so AddressSanitizer sees any access outside it.
+ *	bits 3-5 m - 2: the resuming kernel uses every m-th frame (not free)
+ *	bits 6-7 routine frames - 1
+ * The header is checked, and img_header_valid must agree (an image
+ * refused only for a mismatch is well-formed); a header that passes is
+ * read in pass 1, and pass 2 runs whatever pass 1 said (it must stand on
+ * its own).  Every read must stay inside the partition and every page
+ * handed out inside RAM; a pass 1 that accepts must be followed by a pass
+ * 2 that accepts and hands out each target page once.  Between them, as
+ * restore.c does, the staging plan: refused only when the spare frames do
+ * not suffice; otherwise one move per colliding target, in target order,
+ * to distinct spare frames, the routine's frames spare and apart, and in
+ * pass 2 every page's destination free now and taken once.  The partition and the bitmaps are blocks
+ * AddressSanitizer sees as exactly their size (fuzz_buf.h), so it
+ * reports any access outside them.
  *
  * Seeds (tests/fuzz/corpus/image_reader) are real images from
  * build/tools/mkimgseed (tests/fuzz/mkimgseed.c).
@@ -31,8 +39,11 @@
 #include "../../snapshot/image_check.h"
 #include "../../snapshot/image_csum.h"
 #include "../../snapshot/image_read.h"
+#include "../../snapshot/restore_plan.h"
+#include "fuzz_buf.h"
 
 #define CHECK(c)	do { if (!(c)) __builtin_trap(); } while (0)
+#define NOCOV		__attribute__((no_sanitize("coverage"), noinline))
 
 #define F_RESEAL	0x01
 #define F_FIXED_ID	0x02
@@ -45,7 +56,7 @@ struct disk {
 	uint64_t size;
 };
 
-static int disk_read(void *ctx, uint64_t off, void *buf, size_t len)
+NOCOV static int disk_read(void *ctx, uint64_t off, void *buf, size_t len)
 {
 	struct disk *d = ctx;
 	CHECK(off % IMG_ALIGN == 0 && len % IMG_ALIGN == 0 && len > 0);
@@ -82,9 +93,11 @@ struct pass2 {
 	const uint8_t *ram, *targets;
 	uint8_t *seen;		/* NULL unless pass 1 accepted */
 	uint8_t sink;
+	const struct restore_plan *plan;	/* NULL unless one was made */
+	uint8_t *dests;		/* destinations taken */
 };
 
-static int take_page(void *ctx, uint64_t pfn, const void *data)
+NOCOV static int take_page(void *ctx, uint64_t pfn, const void *data)
 {
 	struct pass2 *p = ctx;
 	CHECK(pfn < p->nframes);
@@ -97,9 +110,54 @@ static int take_page(void *ctx, uint64_t pfn, const void *data)
 		CHECK(bm_test(p->targets, pfn) && !bm_test(p->seen, pfn));
 		bm_set(p->seen, pfn);
 	}
+	if (p->plan) {
+		uint64_t dest = restore_plan_dest(p->plan, pfn);
+		CHECK(dest < p->nframes && bm_test(p->plan->free, dest));
+		CHECK(dest == pfn || !bm_test(p->targets, dest));
+		CHECK(!bm_test(p->dests, dest));
+		bm_set(p->dests, dest);
+	}
 	p->pages++;
 	return 0;
 }
+
+/* What restore_plan_make promises (restore_plan.h), for the plan it
+ * made or refused.  A harness helper: not instrumented for coverage. */
+NOCOV static void check_plan(const struct restore_plan *pl, int rc, uint8_t *used)
+{
+	uint64_t collide, spare;
+	restore_plan_count(pl, &collide, &spare);
+	if (rc != 0) {
+		CHECK(spare < collide + pl->routine_frames);
+		return;
+	}
+	CHECK(pl->nmoves == collide);
+	for (uint64_t i = 0; i < pl->nmoves; i++) {
+		const struct restore_move *m = &pl->moves[i];
+		CHECK(m->target < pl->nframes && m->staging < pl->nframes);
+		CHECK(bm_test(pl->target, m->target) && !bm_test(pl->free, m->target));
+		CHECK(bm_test(pl->free, m->staging) && !bm_test(pl->target, m->staging));
+		CHECK(i == 0 || m->target > pl->moves[i - 1].target);
+		CHECK(!bm_test(used, m->staging));
+		bm_set(used, m->staging);
+	}
+	for (uint32_t i = 0; i < pl->routine_frames; i++) {
+		uint64_t f = pl->routine[i];
+		CHECK(f < pl->nframes && bm_test(pl->free, f) && !bm_test(pl->target, f));
+		CHECK(!bm_test(used, f));
+		bm_set(used, f);
+	}
+	CHECK(restore_plan_dest(pl, pl->nframes) == RESTORE_NOWHERE);
+}
+
+static struct fbuf disk_buf = { .cap = MAX_DISK };
+static struct fbuf targets_buf = { .cap = BITMAP_BYTES(MAX_FRAMES) + 1 };
+static struct fbuf seen_buf = { .cap = BITMAP_BYTES(MAX_FRAMES) + 1 };
+static struct fbuf ram_buf = { .cap = BITMAP_BYTES(MAX_FRAMES) + 1 };
+static struct fbuf free_buf = { .cap = BITMAP_BYTES(MAX_FRAMES) + 1 };
+static struct fbuf used_buf = { .cap = BITMAP_BYTES(MAX_FRAMES) + 1 };
+static struct fbuf dests_buf = { .cap = BITMAP_BYTES(MAX_FRAMES) + 1 };
+static struct fbuf moves_buf = { .cap = MAX_FRAMES * sizeof(struct restore_move) };
 
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 {
@@ -110,7 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 	uint64_t size = (n - 1) / IMG_ALIGN * IMG_ALIGN;
 	if (size > MAX_DISK)
 		size = MAX_DISK;
-	struct disk d = { malloc(size), size };
+	struct disk d = { fbuf_get(&disk_buf, size), size };
 	memcpy(d.data, in + 1, size);
 	if (flags & F_RESEAL)
 		reseal(d.data, size);
@@ -130,9 +188,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 	unsigned notes;
 	enum img_reason why = img_check_header(d.data, &now, size, &h, &notes);
 	CHECK(img_reason_str(why) != NULL);
+	CHECK(img_header_valid(d.data, size) ==
+	      (why == IMG_OK || img_reason_class(why) == IMG_C_KEEP));
 	if (why != IMG_OK) {
 		CHECK(why == IMG_R_NONE || img_reason_class(why) != IMG_C_NONE);
-		free(d.data);
 		return 0;
 	}
 	CHECK(h.total_bytes <= size);
@@ -140,28 +199,53 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 	uint64_t nframes = h.ram_bytes / IMG_PAGE;
 	if (nframes > MAX_FRAMES)
 		nframes = MAX_FRAMES;
-	uint8_t *targets = malloc(BITMAP_BYTES(nframes) + 1);
-	uint8_t *seen = calloc(BITMAP_BYTES(nframes) + 1, 1);
+	size_t bm = BITMAP_BYTES(nframes) + 1;
+	uint8_t *targets = fbuf_get(&targets_buf, bm);
+	memset(targets, 0xbe, bm);	/* garbage, as from malloc */
+	uint8_t *seen = fbuf_get(&seen_buf, bm);
+	memset(seen, 0, bm);
 	uint8_t *ram = NULL;
 	if (flags & F_HOLES) {
-		ram = malloc(BITMAP_BYTES(nframes) + 1);
-		memset(ram, 0xfe, BITMAP_BYTES(nframes) + 1);	/* frame 8k is not RAM */
+		ram = fbuf_get(&ram_buf, bm);
+		memset(ram, 0xfe, bm);	/* frame 8k is not RAM */
 	}
 	struct img_reader r = {
 		.h = h, .read = disk_read, .ctx = &d, .buf = rbuf, .buf_size = sizeof(rbuf),
 		.pages = pages, .nframes = nframes, .ram = ram, .targets = targets,
 	};
 	enum img_reason p1 = img_read_pass1(&r);
-	struct pass2 p = { nframes, 0, ram, targets, p1 == IMG_OK ? seen : NULL, 0 };
+	struct pass2 p = { nframes, 0, ram, targets, p1 == IMG_OK ? seen : NULL, 0, NULL, NULL };
+	struct restore_plan pl;
+	uint64_t routine[4];
+	if (p1 == IMG_OK) {
+		unsigned m = 2 + ((flags >> 3) & 7);
+		uint8_t *fr = fbuf_get(&free_buf, bm);
+		memset(fr, 0, bm);
+		for (uint64_t f = 0; f < nframes; f++)
+			if (f % m && (!ram || bm_test(ram, f)))
+				bm_set(fr, f);
+		pl = (struct restore_plan){ .nframes = nframes, .target = targets, .free = fr,
+					    .routine_frames = 1 + (flags >> 6), .routine = routine };
+		uint64_t collide, spare;
+		restore_plan_count(&pl, &collide, &spare);
+		pl.moves_cap = collide ? collide : 1;
+		pl.moves = (struct restore_move *)fbuf_get(&moves_buf,
+							   pl.moves_cap * sizeof(struct restore_move));
+		uint8_t *used = fbuf_get(&used_buf, bm);
+		memset(used, 0, bm);
+		int rc = restore_plan_make(&pl);
+		check_plan(&pl, rc, used);
+		if (rc == 0) {
+			p.plan = &pl;
+			p.dests = fbuf_get(&dests_buf, bm);
+			memset(p.dests, 0, bm);
+		}
+	}
 	enum img_reason p2 = img_read_pass2(&r, take_page, &p);
 	if (p1 == IMG_OK) {
 		CHECK(p2 == IMG_OK);
 		CHECK(p.pages == h.data_pages + h.zero_pages);
 		CHECK(memcmp(seen, targets, BITMAP_BYTES(nframes)) == 0);
 	}
-	free(ram);
-	free(seen);
-	free(targets);
-	free(d.data);
 	return 0;
 }

@@ -12,8 +12,19 @@
 
 #define CHECK(c)	do { if (!(c)) __builtin_trap(); } while (0)
 #define CAP		4096
+#define NOCOV		__attribute__((no_sanitize("coverage"), noinline))
 
 uint64_t kernel_build_id(void) { return 0x0123456789abcdefull; }
+
+/* Bytes [from, n) still the fill (a harness helper: not instrumented
+ * for coverage, it runs over 4 KiB every input). */
+NOCOV static int untouched(const uint8_t *b, size_t from, size_t n)
+{
+	for (size_t i = from; i < n; i++)
+		if (b[i] != 0xa5)
+			return 0;
+	return 1;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n);
 
@@ -26,8 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 	memset(body, 0xa5, sizeof(body));
 	memcpy(body, in, n);
 	uint32_t st = kvp_answer(body, (uint32_t)n, &bad);
-	for (size_t i = n; i < sizeof(body); i++)
-		CHECK(body[i] == 0xa5);
+	CHECK(untouched(body, n, sizeof(body)));
 	CHECK(st == KVP_S_OK || st == KVP_E_FAIL || st == KVP_S_CONT);
 	if (bad)
 		CHECK(st == KVP_E_FAIL);

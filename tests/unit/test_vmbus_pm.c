@@ -396,6 +396,41 @@ static void new_device_probed_at_resume(void **state)
 	assert_all_back();
 }
 
+/* The host rescinds a device while the guest suspends (its message taken
+ * in while the guest waits on the first CLOSECHANNEL): the channel is not
+ * suspended, and its driver lets go of its state (fuzz_vmbus_dispatch
+ * found it kept: the channel was forgotten with its driver bound). */
+static void (*real_on_post)(const struct hvsim_posted *m);
+static void rescind_kvp_on_post(const struct hvsim_posted *m)
+{
+	hvsim.on_post = real_on_post;
+	assert_int_equal(vbh_rescind("kvp"), 0);
+	real_on_post(m);
+}
+
+static void rescinded_during_suspend_lets_go(void **state)
+{
+	(void)state;
+	up(4);
+	unsigned allocs = env.allocs;
+	real_on_post = hvsim.on_post;
+	hvsim.on_post = rescind_kvp_on_post;
+	assert_int_equal(pm_suspend(), 0);
+	assert_ptr_equal(hvsim.on_post, real_on_post);	/* it ran */
+	assert_true(log_has("vmbus: kvp (relid "));
+	assert_true(log_has("vmbus: suspended, 6 devices closed"));
+	assert_int_equal(env.allocs, allocs - 1);	/* the KVP driver's state */
+	assert_null(env_guest_chan("kvp"));
+	/* The host offers every device on the new connection: KVP is probed
+	 * as a new device. */
+	log_clear();
+	pm_resume(false);
+	assert_true(log_has("vmbus: resumed, 6 devices rebound in "));
+	assert_true(log_has("vmbus: kvp: class a9a0f4e7-5a45-4d96-b827-8a841e8c03e6"));
+	assert_all_back();
+	assert_int_equal(env.allocs, allocs);
+}
+
 /* A request outstanding: storvsc cannot drain, the suspend is refused
  * with a line naming the device, nothing was closed (storvsc goes
  * first), hv/ was never suspended, and everything runs on. */
@@ -611,6 +646,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(instance_match_picks_the_right_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(two_controllers_on_new_vm_not_matched, setup, teardown),
 		cmocka_unit_test_setup_teardown(new_device_probed_at_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(rescinded_during_suspend_lets_go, setup, teardown),
 		cmocka_unit_test_setup_teardown(request_in_flight_refuses_suspend, setup, teardown),
 		cmocka_unit_test_setup_teardown(refusal_reopens_what_was_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(disk_changed_or_missing_after_resume, setup, teardown),
