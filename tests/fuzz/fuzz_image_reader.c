@@ -123,10 +123,9 @@ NOCOV static int take_page(void *ctx, uint64_t pfn, const void *data)
 
 /* What restore_plan_make promises (restore_plan.h), for the plan it
  * made or refused.  A harness helper: not instrumented for coverage. */
-NOCOV static void check_plan(const struct restore_plan *pl, int rc, uint8_t *used)
+NOCOV static void check_plan(const struct restore_plan *pl, int rc, uint8_t *used,
+			     uint64_t collide, uint64_t spare)
 {
-	uint64_t collide, spare;
-	restore_plan_count(pl, &collide, &spare);
 	if (rc != 0) {
 		CHECK(spare < collide + pl->routine_frames);
 		return;
@@ -148,6 +147,16 @@ NOCOV static void check_plan(const struct restore_plan *pl, int rc, uint8_t *use
 		bm_set(used, f);
 	}
 	CHECK(restore_plan_dest(pl, pl->nframes) == RESTORE_NOWHERE);
+}
+
+/* The resuming kernel's free frames: RAM but every m-th. */
+NOCOV static void free_frames(uint8_t *fr, size_t bm, uint64_t nframes, unsigned m,
+			      const uint8_t *ram)
+{
+	memset(fr, 0, bm);
+	for (uint64_t f = 0; f < nframes; f++)
+		if (f % m && (!ram || bm_test(ram, f)))
+			bm_set(fr, f);
 }
 
 static struct fbuf disk_buf = { .cap = MAX_DISK };
@@ -218,12 +227,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 	struct restore_plan pl;
 	uint64_t routine[4];
 	if (p1 == IMG_OK) {
-		unsigned m = 2 + ((flags >> 3) & 7);
 		uint8_t *fr = fbuf_get(&free_buf, bm);
-		memset(fr, 0, bm);
-		for (uint64_t f = 0; f < nframes; f++)
-			if (f % m && (!ram || bm_test(ram, f)))
-				bm_set(fr, f);
+		free_frames(fr, bm, nframes, 2 + ((flags >> 3) & 7), ram);
 		pl = (struct restore_plan){ .nframes = nframes, .target = targets, .free = fr,
 					    .routine_frames = 1 + (flags >> 6), .routine = routine };
 		uint64_t collide, spare;
@@ -234,7 +239,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 		uint8_t *used = fbuf_get(&used_buf, bm);
 		memset(used, 0, bm);
 		int rc = restore_plan_make(&pl);
-		check_plan(&pl, rc, used);
+		check_plan(&pl, rc, used, collide, spare);
 		if (rc == 0) {
 			p.plan = &pl;
 			p.dests = fbuf_get(&dests_buf, bm);

@@ -9,7 +9,9 @@
  *	22 u8 flags (bit 0: also write a packet afterwards)	23 unused
  * Reads packets until empty or an error, checking that every packet
  * returned is exactly the ring's bytes at the position it was read from
- * and that the reader never claims more than was available; commits;
+ * and that the reader never claims more than was available (every
+ * result has a name); masks and unmasks the host's signals (unmask must
+ * say whether the host's write index moved past what was read); commits;
  * then optionally writes a packet through the same memory as the
  * outbound ring.  The data area and buffers are heap blocks of exact size,
  * so AddressSanitizer sees any access outside them.
@@ -67,6 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 	for (int i = 0; i < 4096; i++) {
 		uint32_t start = r.pos, len = 0;
 		int rc = vmbus_ring_read(&r, buflen ? buf : NULL, buflen, &len);
+		CHECK(vmbus_ring_strerror(rc) != NULL);
 
 		if (rc == VMBUS_RING_NOSPACE) {
 			CHECK(len > buflen && len % 8 == 0 && len < size);
@@ -95,6 +98,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 		CHECK(taken <= avail0);
 		CHECK(r.pos == (start + len + 8) % size);
 	}
+	vmbus_ring_mask(&r);
+	CHECK(ctl->interrupt_mask == 1);
+	CHECK(vmbus_ring_unmask(&r) == (ctl->write_index != r.pos));
+	CHECK(ctl->interrupt_mask == 0);
 	(void)vmbus_ring_commit_read(&r);
 	CHECK(ctl->read_index == r.pos);
 	free(buf);
