@@ -156,6 +156,7 @@ static int sync_io(struct blk_dev *d, enum blk_op op, uint64_t sector, uint32_t 
 		blk_poll(d);
 		if (time_ns() > end)
 			return BLK_E_TIMEOUT;
+		cpu_relax();	/* a spin-wait (and the host tests' clock moves) */
 	}
 	if (st != BLK_OK)
 		return st;
